@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "vungxanh.core"
+    label = "core"
+    verbose_name = _("Core")
+    nav_items = [
+        {
+            "label": _("Audit log"),
+            "url": "core:auditevent-list",
+            "perm": "core.view_auditevent",
+            "order": 900,
+        },
+    ]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from vungxanh.core.models import AuditEvent
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    actor = django_filters.CharFilter(
+        label=_("Actor"), field_name="actor_label", lookup_expr="iexact"
+    )
+    verb = django_filters.CharFilter(label=_("Action"), field_name="verb")
+    target_type = django_filters.CharFilter(label=_("Target type"))
+    target_id = django_filters.CharFilter(label=_("Target id"))
+    unit_path = django_filters.CharFilter(
+        label=_("Unit path"), field_name="unit_path", lookup_expr="startswith"
+    )
+    since = django_filters.DateFilter(label=_("From"), field_name="time", lookup_expr="date__gte")
+    until = django_filters.DateFilter(label=_("To"), field_name="time", lookup_expr="date__lte")
+
+    class Meta:
+        model = AuditEvent
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> QuerySet[AuditEvent]:
+        return queryset.filter(
+            Q(target_label__icontains=value) | Q(actor_label__icontains=value) | Q(verb=value)
+        )

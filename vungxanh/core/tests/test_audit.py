@@ -1,0 +1,78 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from vungxanh.core import audit
+from vungxanh.core.models import AuditEvent
+from vungxanh.geo import actions as geo_actions
+
+
+def test_actions_write_before_and_after(world):
+    admin = world.user("province_admin")
+    geo_actions.set_population(
+        actor=admin, unit=world.commune_a, population=24_000, source="Niên giám 2020", year=2020
+    )
+    event = AuditEvent.objects.filter(verb="set_population").latest("id")
+    assert event.actor == admin
+    assert event.actor_label == "province_admin"
+    assert event.target_type == "geo.adminunit"
+    assert event.target_id == str(world.commune_a.public_id)
+    assert event.unit_path == "/22/193/06649/"
+    assert event.changes["population"] == {"before": None, "after": 24000}
+    assert event.changes["population_source"]["after"] == "Niên giám 2020"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_audit_table_refuses_update_and_delete(world):
+    from vungxanh.core.scoping import SYSTEM
+
+    event = audit.record(actor=SYSTEM, verb="test")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(verb="changed")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get(pk=event.pk).verb == "test"
+
+
+def test_request_id_reaches_the_audit_log(client, world):
+    client.force_login(world.user("province_admin"))
+    response = client.post(
+        f"/units/{world.commune_a.public_id}/population/",
+        {
+            "population": "25000",
+            "population_source": "Điều tra",
+            "population_year": "2021",
+        },
+        HTTP_X_REQUEST_ID="req-test-0001",
+    )
+    assert response.status_code == 302
+    assert response["X-Request-ID"] == "req-test-0001"
+    event = AuditEvent.objects.filter(verb="set_population").latest("id")
+    assert event.request_id == "req-test-0001"
+    assert event.ip == "127.0.0.1"
+
+
+def test_audit_page_is_for_province_administrators(client, world):
+    client.force_login(world.user("district_a"))
+    assert client.get("/audit/").status_code == 404
+    client.force_login(world.user("province_admin"))
+    geo_actions.set_population(
+        actor=world.user("province_admin"),
+        unit=world.commune_b,
+        population=12_345,
+        source="Điều tra",
+        year=2021,
+    )
+    page = client.get("/audit/?verb=set_population").content.decode()
+    assert "Nhật ký hệ thống" in page
+    assert "Phường Ka Long" in page
+    assert "12345" in page
+    # filters narrow the list
+    page = client.get("/audit/?verb=set_population&unit_path=/22/193/").content.decode()
+    assert "Phường Ka Long" not in page
+
+
+def test_bad_filter_values_do_not_break_the_audit_page(client, world):
+    client.force_login(world.user("province_admin"))
+    response = client.get("/audit/?since=not-a-date&page=zzz")
+    assert response.status_code == 200
+    assert "Nhập một ngày hợp lệ" in response.content.decode()

@@ -1,0 +1,205 @@
+"""The jurisdiction contract, checked on every registered URL (HTML and API), so that an
+endpoint added later is covered without anyone remembering to add a test:
+
+* every endpoint that is not explicitly public sends anonymous visitors to the login page
+  (HTML) or answers 401/403 (API);
+* every endpoint that names an object by ``public_id`` answers 404 to officials of
+  district B for an object that lies in district A (GET and POST);
+* no list or page shown to district B officials mentions any district-A object (its id or
+  its CANARY name).
+
+An endpoint the test cannot classify fails the test with a message saying what to add.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from vungxanh.testing import load_all_factories
+
+# URL names anyone may open without logging in.
+PUBLIC = {
+    "healthz",
+    "set_language",
+    "javascript-catalog",
+    "accounts:login",
+    "api-schema",
+    "api-docs",
+    "api-root",
+}
+# Operators' Django admin: staff only, checked separately below.
+SKIP_NAMESPACES = {"admin"}
+# Sample values for URL arguments that are not object ids.
+SAMPLE_KWARGS = {"what": "populations"}
+OUT_OF_SCOPE_PERSONAS = ["district_b", "commune_b", "lab_tech_b"]
+
+
+@dataclass
+class Endpoint:
+    name: str
+    route: str
+    callback: Any
+    kwargs: list[str]
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+
+def _route(pattern: Any) -> str:
+    return str(pattern.pattern).lstrip("^").rstrip("$")
+
+
+def iter_endpoints(patterns: Any = None, prefix: str = "", namespace: str = "") -> list[Endpoint]:
+    out: list[Endpoint] = []
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace or ""
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            out.extend(iter_endpoints(p.url_patterns, prefix + _route(p), full_ns))
+        elif isinstance(p, URLPattern):
+            if not p.name:
+                continue
+            route = prefix + _route(p)
+            kwargs = sorted(p.pattern.regex.groupindex)
+            name = f"{namespace}:{p.name}" if namespace else p.name
+            out.append(Endpoint(name, route, p.callback, kwargs))
+    return out
+
+
+def model_of(endpoint: Endpoint) -> Any:
+    model = getattr(endpoint.callback, "scoped_model", None)
+    if model is not None:
+        return model
+    cls = getattr(endpoint.callback, "cls", None)
+    queryset = getattr(cls, "queryset", None)
+    return getattr(queryset, "model", None)
+
+
+def build_url(endpoint: Endpoint, public_id: str | None = None) -> str:
+    from django.urls import reverse
+
+    kwargs: dict[str, str] = {}
+    for key in endpoint.kwargs:
+        if key == "public_id":
+            assert public_id is not None
+            kwargs[key] = public_id
+        elif key in SAMPLE_KWARGS:
+            kwargs[key] = SAMPLE_KWARGS[key]
+        elif key == "format":
+            continue
+        else:
+            raise AssertionError(
+                f"{endpoint.name} ({endpoint.route}) takes {key!r}: add a sample value to "
+                "SAMPLE_KWARGS or name the object by public_id"
+            )
+    return re.sub(r"/\?$", "/", reverse(endpoint.name, kwargs=kwargs))
+
+
+def checked_endpoints() -> list[Endpoint]:
+    return [
+        e
+        for e in iter_endpoints()
+        if e.name not in PUBLIC and e.name.split(":")[0] not in SKIP_NAMESPACES
+    ]
+
+
+@pytest.fixture
+def canaries(world):
+    """One district-A object per registered model."""
+    return {model: make(world) for model, make in load_all_factories().items()}
+
+
+def test_every_endpoint_is_classified():
+    endpoints = iter_endpoints()
+    assert any(e.name == "geo:adminunit-detail" for e in endpoints)
+    for e in checked_endpoints():
+        if "public_id" in e.kwargs:
+            assert model_of(e) is not None, (
+                f"{e.name} names an object: decorate its view with @object_view(Model)"
+            )
+
+
+def test_anonymous_is_sent_to_login(client, world, canaries):
+    for e in checked_endpoints():
+        public_id = None
+        if "public_id" in e.kwargs:
+            public_id = str(canaries[model_of(e)].public_id)
+        url = build_url(e, public_id)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if e.is_api:
+                assert response.status_code in {401, 403, 405}, (method, url, response.status_code)
+            else:
+                assert response.status_code in {302, 405}, (method, url, response.status_code)
+                if response.status_code == 302:
+                    assert response["Location"].startswith("/accounts/login/"), (method, url)
+
+
+@pytest.mark.parametrize("persona", OUT_OF_SCOPE_PERSONAS)
+def test_objects_outside_scope_answer_404(client, world, canaries, persona):
+    client.force_login(world.user(persona))
+    missing = []
+    for e in checked_endpoints():
+        if "public_id" not in e.kwargs:
+            continue
+        model = model_of(e)
+        if model not in canaries:
+            missing.append(f"{model.__name__} (used by {e.name})")
+            continue
+        url = build_url(e, str(canaries[model].public_id))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in {404, 405}, (persona, method, url, response.status_code)
+    assert not missing, (
+        "register an out-of-scope factory (tests/factories.py, @out_of_scope_factory) for: "
+        + ", ".join(sorted(set(missing)))
+    )
+
+
+@pytest.mark.parametrize("persona", OUT_OF_SCOPE_PERSONAS)
+def test_pages_and_lists_never_mention_objects_outside_scope(client, world, canaries, persona):
+    client.force_login(world.user(persona))
+    markers = set()
+    for obj in canaries.values():
+        markers.add(str(obj.public_id))
+        for field in ("name", "label", "full_name", "username"):
+            value = getattr(obj, field, "")
+            if isinstance(value, str) and "CANARY" in value:
+                markers.add(value)
+    for e in checked_endpoints():
+        if "public_id" in e.kwargs:
+            continue
+        url = build_url(e)
+        for query in ("", "?q=CANARY", "?page_size=500"):
+            response = client.get(url + query)
+            assert response.status_code < 500, (persona, url + query, response.status_code)
+            body = response.content.decode(errors="replace")
+            leaked = [m for m in markers if m in body]
+            assert not leaked, (persona, url + query, leaked)
+
+
+def test_officials_in_scope_do_see_the_canaries(client, world, canaries):
+    """The contract above must be able to fail: district A sees the same objects."""
+    from vungxanh.accounts.models import User
+    from vungxanh.geo.models import AdminUnit
+
+    village = canaries[AdminUnit]
+    client.force_login(world.user("district_a"))
+    assert client.get(f"/units/{village.public_id}/").status_code == 200
+    client.force_login(world.user("province_admin"))
+    user = canaries[User]
+    assert client.get(f"/accounts/users/{user.public_id}/").status_code == 200
+    assert "CANARY-USER" in client.get("/accounts/users/?q=canary").content.decode()
+
+
+def test_django_admin_is_for_operators_only(client, world):
+    client.force_login(world.user("province_admin"))
+    response = client.get("/ops/admin/")
+    assert response.status_code == 302
+    assert "/ops/admin/login/" in response["Location"]

@@ -1,0 +1,39 @@
+import json
+import os
+import subprocess
+import sys
+
+
+def test_healthz_reports_database_and_version(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["version"]
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
+    """A real server process configuration pointing at a closed port, no mocks."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere",
+        "DJANGO_SETTINGS_MODULE": "vungxanh.settings",
+        "VUNGXANH_VAR_DIR": str(tmp_path),
+    }
+    script = (
+        "import django, json; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/healthz');"
+        "print(json.dumps({'code': r.status_code, 'body': r.json()}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["code"] == 503
+    assert result["body"]["status"] == "error"
+    assert result["body"]["database"] == "unreachable"
+    assert "OperationalError" in result["body"]["reason"]

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GeoConfig(AppConfig):
+    name = "vungxanh.geo"
+    label = "geo"
+    verbose_name = _("Administrative units")
+    nav_items = [
+        {
+            "label": _("Units"),
+            "url": "geo:adminunit-list",
+            "perm": "geo.view_adminunit",
+            "order": 800,
+        },
+    ]
