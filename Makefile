@@ -57,14 +57,16 @@ imports:
 
 # Every user-facing string has a Vietnamese translation: refresh the catalogue from the code
 # and fail on any untranslated or fuzzy entry.
+# Each app keeps its own catalogue (vungxanh/<app>/locale); the shell's is vungxanh/locale.
 i18n: $(VENV)/.installed
 	$(VX) makemessages -l vi --no-location --no-obsolete -i node_modules -i var -v 0
-	@stats=$$(LC_ALL=C msgfmt --statistics -o /dev/null vungxanh/locale/vi/LC_MESSAGES/django.po 2>&1); \
-	 echo "Vietnamese catalogue: $$stats"; \
-	 case "$$stats" in *fuzzy*|*untranslated*) \
-	   msgattrib --untranslated vungxanh/locale/vi/LC_MESSAGES/django.po | grep -A1 '^msgid ' | head -60; \
-	   msgattrib --only-fuzzy vungxanh/locale/vi/LC_MESSAGES/django.po | grep -A1 '^msgid ' | head -60; \
-	   exit 1;; esac
+	@status=0; for po in $$(find vungxanh -path '*/locale/vi/LC_MESSAGES/django.po' | sort); do \
+	  stats=$$(LC_ALL=C msgfmt --statistics -o /dev/null $$po 2>&1); \
+	  echo "$$po: $$stats"; \
+	  case "$$stats" in *fuzzy*|*untranslated*) status=1; \
+	    msgattrib --untranslated $$po | grep -A1 '^msgid ' | head -40; \
+	    msgattrib --only-fuzzy $$po | grep -A1 '^msgid ' | head -40;; esac; \
+	done; exit $$status
 	@$(MAKE) -s messages
 
 pytest:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "vungxanh.core",
     "vungxanh.geo",
     "vungxanh.accounts",
+    "vungxanh.people",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,10 @@ STATICFILES_DIRS += [
     (f"vendor/{name}", NODE_MODULES / path)
     for name, path in {
         "htmx": "htmx.org/dist",
+        "jsqr": "jsqr/dist",  # QR decoding from the camera (venue staff scanning)
+        "cytoscape": "cytoscape/dist",  # transmission-chain graphs
+        "leaflet": "leaflet/dist",  # maps
+        "chartjs": "chart.js/dist",  # epidemic curves, dashboards
     }.items()
     if (NODE_MODULES / path).is_dir()
 ]
