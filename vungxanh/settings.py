@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "vungxanh.geo",
     "vungxanh.accounts",
     "vungxanh.people",
+    "vungxanh.declarations",
+    "vungxanh.venues",
+    "vungxanh.cases",
+    "vungxanh.labs",
 ]
 
 MIDDLEWARE = [
@@ -258,6 +262,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST")
 MEDIA_ROOT = VAR_DIR / "media"
+# Unicode fonts for generated PDFs (posters, labels, certificates), from npm like the rest.
+PDF_FONT_DIR = Path(os.environ.get("PDF_FONT_DIR", NODE_MODULES / "dejavu-fonts-ttf" / "ttf"))
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "vungxanh.core"
     label = "core"
+    url_prefix = ""
     verbose_name = _("Core")
     nav_items = [
         {

@@ -226,3 +226,11 @@ def object_view(model: type[models.Model]) -> Any:
         return view
 
     return mark
+
+
+def public_view(view: Any) -> Any:
+    """Mark a view that anyone may open without logging in (the resident-facing portal:
+    declarations, check-in, published landmarks). The contract test checks that such views
+    are explicitly marked rather than accidentally open."""
+    view.is_public = True
+    return view

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class GeoConfig(AppConfig):
     name = "vungxanh.geo"
     label = "geo"
+    url_prefix = "units/"
     verbose_name = _("Administrative units")
     nav_items = [
         {

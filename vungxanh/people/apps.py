@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "vungxanh.people"
     label = "people"
+    url_prefix = "people/"
     verbose_name = _("Population registry")
     nav_items = [
         {

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from vungxanh.testing import load_all_factories
 
-# URL names anyone may open without logging in.
+# URL names anyone may open without logging in (besides views marked @public_view).
 PUBLIC = {
     "healthz",
     "set_language",
@@ -101,11 +101,18 @@ def build_url(endpoint: Endpoint, public_id: str | None = None) -> str:
     return re.sub(r"/\?$", "/", reverse(endpoint.name, kwargs=kwargs))
 
 
+def is_public(endpoint: Endpoint) -> bool:
+    if endpoint.name in PUBLIC:
+        return True
+    cls = getattr(endpoint.callback, "cls", None)
+    return bool(getattr(endpoint.callback, "is_public", False) or getattr(cls, "is_public", False))
+
+
 def checked_endpoints() -> list[Endpoint]:
     return [
         e
         for e in iter_endpoints()
-        if e.name not in PUBLIC and e.name.split(":")[0] not in SKIP_NAMESPACES
+        if not is_public(e) and e.name.split(":")[0] not in SKIP_NAMESPACES
     ]
 
 
