@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vungxanh.accounts.models import ApiToken, Assignment, User
-from vungxanh.accounts.roles import ROLE_SPECS, Role
+from vungxanh.accounts.roles import DELEGABLE_ROLES, ROLE_SPECS, Role
 from vungxanh.core import audit
 from vungxanh.core.scoping import OutOfScope, require, require_perm, scope_of
 from vungxanh.geo.models import AdminUnit, Facility
@@ -61,10 +61,15 @@ def validate_assignment(
         raise ValidationError(errors)
 
 
-def _check_manage(actor: Any, unit: AdminUnit) -> None:
-    """Managing a user or an assignment needs the permission and the unit in write scope."""
+def _check_manage(actor: Any, unit: AdminUnit, role: str | None = None) -> None:
+    """Managing a user or an assignment needs the permission and the unit in write scope.
+    Roles in DELEGABLE_ROLES may also be given by officials holding ``accounts.add_<role>``
+    for that unit (a commune gives a venue owner an account)."""
+    scope = scope_of(actor)
+    if role in DELEGABLE_ROLES and scope.covers(f"accounts.add_{role}", "add", unit.path):
+        return
     require_perm(actor, "accounts.change_user")
-    if not scope_of(actor).covers("accounts.change_user", "change", unit.path):
+    if not scope.covers("accounts.change_user", "change", unit.path):
         raise OutOfScope()
 
 
@@ -85,9 +90,9 @@ def create_user(
 ) -> tuple[User, str]:
     """Create a user with their first assignment. Returns the user and the initial password
     (generated when not given; shown once)."""
-    _check_manage(actor, unit)
+    _check_manage(actor, unit, role)
     if write_unit is not None:
-        _check_manage(actor, write_unit)
+        _check_manage(actor, write_unit, role)
     validate_assignment(role=role, unit=unit, write_unit=write_unit, facility=facility)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})

@@ -26,6 +26,7 @@ class Role(models.TextChoices):
     FACILITY_STAFF = "facility_staff", _("Quarantine / treatment facility staff")
     CHECKPOINT_OFFICER = "checkpoint_officer", _("Checkpoint officer")
     VIEWER = "viewer", _("Read-only viewer")
+    VENUE_STAFF = "venue_staff", _("Venue owner or staff")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class RoleSpec:
     can_write: bool = True
 
 
+# Roles that officials of an area may hand out themselves (not only province administrators):
+# a commune approves a venue and gives its owner an account.
+DELEGABLE_ROLES = frozenset({"venue_staff"})
+_DELEGATE = {"accounts.add_venue_staff"}
 # Officials who run an area keep its unit data: populations, villages.
 _UNIT_UPKEEP = {"geo.change_adminunit", "geo.add_adminunit"}
 # Reading the unit tree and the facility list is common to every role.
@@ -93,6 +98,7 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                 _REFERENCE
                 | _AREA_WORK
                 | _UNIT_UPKEEP
+                | _DELEGATE
                 | {"levels.*", "labs.*", "checkpoints.*", "planning.*"}
             ),
             frozenset({1}),
@@ -101,14 +107,18 @@ ROLE_SPECS: dict[str, RoleSpec] = {
             Role.DISTRICT_OFFICER,
             _("District health centre and district steering committee: their district."),
             frozenset(
-                _REFERENCE | _AREA_WORK | _UNIT_UPKEEP | {"levels.propose_*", "checkpoints.*"}
+                _REFERENCE
+                | _AREA_WORK
+                | _UNIT_UPKEEP
+                | _DELEGATE
+                | {"levels.propose_*", "checkpoints.*"}
             ),
             frozenset({2}),
         ),
         RoleSpec(
             Role.COMMUNE_OFFICER,
             _("Commune people's committee and health station: their commune."),
-            frozenset(_REFERENCE | _AREA_WORK | _UNIT_UPKEEP | {"levels.propose_*"}),
+            frozenset(_REFERENCE | _AREA_WORK | _UNIT_UPKEEP | _DELEGATE | {"levels.propose_*"}),
             frozenset({3}),
         ),
         RoleSpec(
@@ -161,6 +171,14 @@ ROLE_SPECS: dict[str, RoleSpec] = {
             ),
             frozenset({1, 2, 3, 4}),
             can_write=False,
+        ),
+        RoleSpec(
+            Role.VENUE_STAFF,
+            _("Owner or staff of registered venues: QR posters, scanning visitors, daily counts."),
+            # "own" permissions are honoured only for the venues the user is a member of; the
+            # assignment's unit (the commune where they operate) gives no access to records.
+            frozenset((_REFERENCE - {"geo.view_facility"}) | {"venues.own_*"}),
+            frozenset({3}),
         ),
     ]
 }

@@ -166,3 +166,42 @@ def test_users_api_creates_a_user_with_clear_errors(api_as, world):
     assert ok.status_code == 201, ok.json()
     assert ok.json()["initial_password"]
     assert ok.json()["assignments"][0]["unit"] == "06709"
+
+
+def test_commune_officer_gives_a_venue_owner_an_account_in_their_commune_only(world):
+    officer = world.user("commune_a")
+    user, _password = actions.create_user(
+        actor=officer,
+        username="quan.pho.hakhanh",
+        full_name="Chủ quán phở",
+        role="venue_staff",
+        unit=world.commune_a,
+        write_unit=world.commune_a,
+    )
+    assert user.assignments.get().role == "venue_staff"
+    with pytest.raises(OutOfScope):
+        actions.create_user(
+            actor=officer,
+            username="quan.kalong",
+            full_name="X",
+            role="venue_staff",
+            unit=world.commune_b,
+            write_unit=world.commune_b,
+        )
+    with pytest.raises(OutOfScope):  # and no other role
+        actions.create_user(
+            actor=officer,
+            username="fake.officer",
+            full_name="X",
+            role="commune_officer",
+            unit=world.commune_a,
+            write_unit=world.commune_a,
+        )
+
+
+def test_venue_staff_role_reads_no_records_of_the_area(world):
+    from vungxanh.accounts.roles import ROLE_SPECS
+
+    perms = ROLE_SPECS["venue_staff"].perms
+    assert "venues.own_*" in perms
+    assert not any(p.startswith(("people.", "cases.", "declarations.")) for p in perms)
