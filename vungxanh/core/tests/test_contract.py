@@ -132,7 +132,9 @@ def test_every_endpoint_is_classified():
             )
 
 
-def test_anonymous_is_sent_to_login(client, world, canaries):
+def anonymous_violations(client: Any, canaries: dict[Any, Any]) -> list[str]:
+    """Endpoints that do not send an anonymous visitor away."""
+    found = []
     for e in checked_endpoints():
         public_id = None
         if "public_id" in e.kwargs:
@@ -140,38 +142,40 @@ def test_anonymous_is_sent_to_login(client, world, canaries):
         url = build_url(e, public_id)
         for method in ("get", "post"):
             response = getattr(client, method)(url)
+            code = response.status_code
             if e.is_api:
-                assert response.status_code in {401, 403, 405}, (method, url, response.status_code)
+                ok = code in {401, 403, 405}
             else:
-                assert response.status_code in {302, 405}, (method, url, response.status_code)
-                if response.status_code == 302:
-                    assert response["Location"].startswith("/accounts/login/"), (method, url)
+                ok = code == 405 or (
+                    code == 302 and response["Location"].startswith("/accounts/login/")
+                )
+            if not ok:
+                found.append(f"{method.upper()} {url} -> {code}")
+    return found
 
 
-@pytest.mark.parametrize("persona", OUT_OF_SCOPE_PERSONAS)
-def test_objects_outside_scope_answer_404(client, world, canaries, persona):
-    client.force_login(world.user(persona))
-    missing = []
+def object_violations(client: Any, canaries: dict[Any, Any], persona: str) -> list[str]:
+    """Object endpoints that do not answer 404 for an object outside the persona's scope."""
+    found = []
     for e in checked_endpoints():
         if "public_id" not in e.kwargs:
             continue
         model = model_of(e)
         if model not in canaries:
-            missing.append(f"{model.__name__} (used by {e.name})")
+            found.append(
+                f"{e.name}: register an out-of-scope factory (tests/factories.py, "
+                f"@out_of_scope_factory) for {model.__name__}"
+            )
             continue
         url = build_url(e, str(canaries[model].public_id))
         for method in ("get", "post"):
-            response = getattr(client, method)(url)
-            assert response.status_code in {404, 405}, (persona, method, url, response.status_code)
-    assert not missing, (
-        "register an out-of-scope factory (tests/factories.py, @out_of_scope_factory) for: "
-        + ", ".join(sorted(set(missing)))
-    )
+            code = getattr(client, method)(url).status_code
+            if code not in {404, 405}:
+                found.append(f"{persona} {method.upper()} {url} -> {code}")
+    return found
 
 
-@pytest.mark.parametrize("persona", OUT_OF_SCOPE_PERSONAS)
-def test_pages_and_lists_never_mention_objects_outside_scope(client, world, canaries, persona):
-    client.force_login(world.user(persona))
+def canary_markers(canaries: dict[Any, Any]) -> set[str]:
     markers = set()
     for obj in canaries.values():
         markers.add(str(obj.public_id))
@@ -179,16 +183,54 @@ def test_pages_and_lists_never_mention_objects_outside_scope(client, world, cana
             value = getattr(obj, field, "")
             if isinstance(value, str) and "CANARY" in value:
                 markers.add(value)
+    return markers
+
+
+def list_leaks(client: Any, canaries: dict[Any, Any], persona: str) -> list[str]:
+    """Pages and lists (no object in the URL) that mention an object outside scope."""
+    markers = canary_markers(canaries)
+    found = []
     for e in checked_endpoints():
         if "public_id" in e.kwargs:
             continue
         url = build_url(e)
         for query in ("", "?q=CANARY", "?page_size=500"):
             response = client.get(url + query)
-            assert response.status_code < 500, (persona, url + query, response.status_code)
+            if response.status_code >= 500:
+                found.append(f"{persona} GET {url + query} -> {response.status_code}")
+                continue
             body = response.content.decode(errors="replace")
-            leaked = [m for m in markers if m in body]
-            assert not leaked, (persona, url + query, leaked)
+            leaked = sorted(m for m in markers if m in body)
+            if leaked:
+                found.append(f"{persona} GET {url + query} shows {leaked}")
+    return found
+
+
+def test_anonymous_is_sent_to_login(client, world, canaries):
+    assert anonymous_violations(client, canaries) == []
+
+
+@pytest.mark.parametrize("persona", OUT_OF_SCOPE_PERSONAS)
+def test_objects_outside_scope_answer_404(client, world, canaries, persona):
+    client.force_login(world.user(persona))
+    assert object_violations(client, canaries, persona) == []
+
+
+@pytest.mark.parametrize("persona", OUT_OF_SCOPE_PERSONAS)
+def test_pages_and_lists_never_mention_objects_outside_scope(client, world, canaries, persona):
+    client.force_login(world.user(persona))
+    assert list_leaks(client, canaries, persona) == []
+
+
+def test_the_contract_catches_a_leaky_endpoint(client, world, canaries, settings):
+    """Proof that the checks above can fail: a URLconf with endpoints that forget
+    restrict() (vungxanh/core/tests/leaky_urls.py) is reported on all three counts."""
+    settings.ROOT_URLCONF = "vungxanh.core.tests.leaky_urls"
+    client.force_login(world.user("district_b"))
+    assert any("/leaky/units/" in v for v in object_violations(client, canaries, "district_b"))
+    assert any("/leaky/units/" in v for v in list_leaks(client, canaries, "district_b"))
+    client.logout()
+    assert any("/leaky/units/" in v for v in anonymous_violations(client, canaries))
 
 
 def test_officials_in_scope_do_see_the_canaries(client, world, canaries):
