@@ -1,16 +1,18 @@
-"""The population registry: persons keyed by citizen ID where known, and households."""
+"""The population registry: persons keyed by citizen ID where known, households, and the
+bookkeeping of duplicates (likely pairs to review, pairs decided "not the same person")."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vungxanh.core.models import PublicIdModel, TimeStampedModel
-from vungxanh.core.scoping import RestrictedQuerySet
+from vungxanh.core.scoping import RestrictedQuerySet, Scope, path_prefix_q
 from vungxanh.geo.models import AdminUnit
 
 if TYPE_CHECKING:
@@ -50,7 +52,80 @@ class PriorityGroup(models.TextChoices):
     OTHER = "other", _("Other groups decided by the Ministry of Health")
 
 
-class HouseholdQuerySet(RestrictedQuerySet["Household"]):
+class Relation(models.TextChoices):
+    """Relation of a member to the head of their household."""
+
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other relative or lodger")
+
+
+#: Up to this many units (a district's 350 communes and villages), ``restrict()`` names them.
+LIST_LIMIT = 500
+
+
+class UnitListScopeMixin:
+    """``restrict()`` with the user's units as a list of ids rather than a subquery.
+
+    For tables of a million rows the planner needs to know how many units (and so how many
+    rows) a scope holds: with ``unit_id = ANY(list)`` it reads a village's 700 persons
+    through the unit index, and a province's first page by walking the primary key; with
+    an ``IN (SELECT …)`` it guessed, and scanned 1.3 million rows for a village's list."""
+
+    model: Any
+
+    def units_q(self, unit_fields: Any, paths: tuple[str, ...]) -> Q:
+        q = Q(pk__in=[])
+        units: list[int] | None = None
+        for name in unit_fields:
+            if "__" in name:
+                q |= path_prefix_q(f"{name}__path", paths)
+                continue
+            if units is None:
+                units = list(
+                    AdminUnit.objects.filter(path_prefix_q("path", paths)).values_list(
+                        "pk", flat=True
+                    )[: LIST_LIMIT + 1]
+                )
+            if len(units) > LIST_LIMIT:  # a whole province: the subquery plans as well
+                subquery = AdminUnit.objects.filter(path_prefix_q("path", paths)).values("pk")
+                q |= Q(**{f"{name}__in": subquery})
+            elif connection.vendor == "postgresql":
+                q |= Q(InArray(models.F(f"{name}_id"), units))
+            else:
+                q |= Q(**{f"{name}__in": units})
+        return q
+
+
+class InArray(models.Func):
+    """``column = ANY(%s)`` with the ids as one array parameter: a province's 1,800 unit ids
+    cost one parameter to build instead of 1,800 (PostgreSQL only)."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, column: Any, values: list[int]) -> None:
+        super().__init__(column)
+        self.values = list(values)
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"{sql} = ANY(%s::bigint[])", [*params, self.values]
+
+
+class HouseholdQuerySet(UnitListScopeMixin, RestrictedQuerySet["Household"]):
     scope_units = ("unit",)
 
 
@@ -82,7 +157,7 @@ class Household(PublicIdModel, TimeStampedModel):
         return self.address or str(self.public_id)
 
 
-class PersonQuerySet(RestrictedQuerySet["Person"]):
+class PersonQuerySet(UnitListScopeMixin, RestrictedQuerySet["Person"]):
     # A person belongs to where they live permanently and where they stay temporarily.
     scope_units = ("residence_unit", "temporary_unit")
 
@@ -90,12 +165,25 @@ class PersonQuerySet(RestrictedQuerySet["Person"]):
         """Persons not merged into another record."""
         return self.filter(merged_into__isnull=True)
 
+    def living_in(self, unit: AdminUnit) -> PersonQuerySet:
+        """Persons whose permanent or temporary residence is ``unit`` or inside it."""
+        units = AdminUnit.objects.filter(path__startswith=unit.path).values("pk")
+        return self.filter(Q(residence_unit__in=units) | Q(temporary_unit__in=units))
+
+    def search(self, text: str) -> PersonQuerySet:
+        """One search box: citizen ID, old ID, phone, or a name with or without diacritics
+        (see :mod:`vungxanh.people.search`)."""
+        from vungxanh.people.search import search_q
+
+        q = search_q(text)
+        return self.filter(q.condition) if q.condition is not None else self.none()
+
 
 class Person(PublicIdModel, TimeStampedModel):
     cccd = models.CharField(
         _("citizen ID (CCCD)"), max_length=12, null=True, blank=True, db_index=True
     )
-    cmnd = models.CharField(_("old ID card (CMND)"), max_length=12, blank=True)
+    cmnd = models.CharField(_("old ID card (CMND)"), max_length=12, blank=True, db_index=True)
     passport = models.CharField(_("passport"), max_length=20, blank=True)
     full_name = models.CharField(_("full name"), max_length=150)
     name_folded = models.CharField(
@@ -106,6 +194,7 @@ class Person(PublicIdModel, TimeStampedModel):
     sex = models.CharField(_("sex"), max_length=8, choices=Sex)
     nationality = models.CharField(_("nationality"), max_length=2, default="VN")
     phone = models.CharField(_("phone"), max_length=16, blank=True, db_index=True)
+    other_phone = models.CharField(_("other phone"), max_length=16, blank=True, db_index=True)
     residence_unit = models.ForeignKey(
         AdminUnit,
         verbose_name=_("permanent residence"),
@@ -135,7 +224,9 @@ class Person(PublicIdModel, TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="members",
     )
-    relation_to_head = models.CharField(_("relation to the head"), max_length=20, blank=True)
+    relation_to_head = models.CharField(
+        _("relation to the head"), max_length=20, blank=True, choices=Relation
+    )
     is_self_declared = models.BooleanField(
         _("self-declared"),
         default=False,
@@ -179,10 +270,15 @@ class Person(PublicIdModel, TimeStampedModel):
                 condition=Q(birth_year__gte=1900) & Q(birth_year__lte=2100),
                 name="people_person_birth_year_range",
             ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")),
+                name="people_person_not_merged_into_self",
+            ),
         ]
         indexes = [
             models.Index(fields=["name_folded", "birth_year"], name="people_person_name_year_idx"),
             models.Index(fields=["residence_unit", "name_folded"], name="people_person_unit_idx"),
+            models.Index(fields=["household", "id"], name="people_person_household_idx"),
         ]
 
     def __str__(self) -> str:
@@ -201,3 +297,132 @@ class Person(PublicIdModel, TimeStampedModel):
             return day.year - self.birth_year
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
         return day.year - self.birth_date.year - before_birthday
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def unit_path(self) -> str:
+        """The path the audit log files this person under (their permanent residence)."""
+        return self.residence_unit.path
+
+    @property
+    def birth_display(self) -> str:
+        return self.birth_date.strftime("%d/%m/%Y") if self.birth_date else str(self.birth_year)
+
+    def comorbidity_labels(self) -> list[str]:
+        labels = dict(Comorbidity.choices)
+        return [str(labels.get(code, code)) for code in self.comorbidities]
+
+    def priority_group_labels(self) -> list[str]:
+        labels = dict(PriorityGroup.choices)
+        return [str(labels.get(code, code)) for code in self.priority_groups]
+
+
+class PairQuerySet(RestrictedQuerySet[Any]):
+    """A pair of persons is visible when both persons are."""
+
+    def scope_q(self, scope: Scope, action: str) -> Q | None:
+        paths = scope.paths("people.view_person" if action == "view" else self.perm(action), action)
+        if not paths:
+            return None
+        persons = Person.objects.all().units_q(PersonQuerySet.scope_units, paths)
+        visible = Person.objects.filter(persons).values("pk")
+        return Q(person_a__in=visible) & Q(person_b__in=visible)
+
+
+class DuplicateCandidate(PublicIdModel):
+    """Two current persons who may be the same human being, waiting for a review."""
+
+    class Reason(models.TextChoices):
+        PHONE_NAME_YEAR = "phone_name_year", _("Same phone, name and year of birth")
+        NAME_YEAR_COMMUNE = "name_year_commune", _("Same name and year of birth in one commune")
+        SIMILAR_NAME = "similar_name", _("Similar name, same year of birth in one commune")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        NOT_DUPLICATE = "not_duplicate", _("Not the same person")
+
+    person_a = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    person_b = models.ForeignKey(
+        Person, verbose_name=_("other person"), on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=24, choices=Reason)
+    score = models.FloatField(_("similarity"), default=1.0)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.OPEN)
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    objects = PairQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("likely duplicate")
+        verbose_name_plural = _("likely duplicates")
+        ordering = ["-score", "-found_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_a", "person_b"], name="people_duplicatecandidate_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(person_a__lt=models.F("person_b")),
+                name="people_duplicatecandidate_ordered_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "found_at"], name="people_dupcand_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_a} ~ {self.person_b}"
+
+
+class NotDuplicate(models.Model):
+    """A reviewer decided that two persons are different people; the pair is never offered
+    again (not by the review queue, not by the exact-match offer)."""
+
+    person_a = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+"
+    )
+    person_b = models.ForeignKey(
+        Person, verbose_name=_("other person"), on_delete=models.CASCADE, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    objects = PairQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("not the same person")
+        verbose_name_plural = _("not the same person")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_a", "person_b"], name="people_notduplicate_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(person_a__lt=models.F("person_b")),
+                name="people_notduplicate_ordered_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_a} ≠ {self.person_b}"

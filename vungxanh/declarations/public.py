@@ -1,0 +1,231 @@
+"""Resident-facing pages (no login): the health declaration and the personal diary.
+
+Mobile first and light (no script needed). Every POST is CSRF-protected, limited per device
+and per network address, and idempotent: the form carries a token, and submitting the same
+form twice records one declaration.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from vungxanh.core.middleware import client_ip
+from vungxanh.core.scoping import public_view
+from vungxanh.declarations import actions, ratelimit
+from vungxanh.declarations.forms import PUBLIC_SLUGS, SLUG_OF, AnswersForm, PublicDeclarationForm
+from vungxanh.declarations.models import Channel, Declaration, FollowUp, FormKind, Monitoring
+
+DEVICE_COOKIE = "vx_device"
+RECEIPT_KEY = "declarations_receipt"
+
+
+def _device(request: HttpRequest) -> str:
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    return (
+        value
+        if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
+        else ""
+    )
+
+
+def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if not _device(request):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(24),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _admitted(request: HttpRequest, *limits: ratelimit.Limit) -> bool:
+    ip = client_ip(request) or "unknown"
+    device = _device(request) or f"ip:{ip}"
+    for limit in limits:
+        who = ip if limit is ratelimit.ADDRESS else device
+        if not ratelimit.hit(limit, who):
+            return False
+    return True
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(request, "declarations/public/too_many.html", status=429)
+    response["Retry-After"] = "3600"
+    return response
+
+
+def mask_name(name: str) -> str:
+    """ "Nguyễn Văn An" → "Nguyễn V. A." (enough to recognise oneself on a receipt)."""
+    words = name.split()
+    if len(words) <= 1:
+        return name
+    return " ".join([words[0], *(f"{w[0]}." for w in words[1:])])
+
+
+@public_view
+@never_cache
+def declare_home(request: HttpRequest) -> HttpResponse:
+    place = request.GET.get("ma", "").strip()[:64]
+    if place:
+        return redirect(f"/khai-bao/dia-diem/?ma={place}")
+    return _with_device(
+        request, render(request, "declarations/public/home.html", {"slugs": SLUG_OF})
+    )
+
+
+@public_view
+@never_cache
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest, slug: str) -> HttpResponse:
+    kind = PUBLIC_SLUGS.get(slug)
+    if kind is None:
+        return render(request, "404.html", status=404)
+    definition = actions.form_in_force(kind)
+    place_code = request.GET.get("ma", "").strip()[:64]
+    if request.method == "POST":
+        form = PublicDeclarationForm(request.POST, definition=definition)
+        token = request.POST.get("token", "")
+        done = Declaration.objects.filter(token=token).first() if _is_uuid(token) else None
+        if done is not None:  # the same form sent twice: one declaration
+            return _receipt_redirect(request, done)
+        if not _admitted(request, ratelimit.DEVICE, ratelimit.ADDRESS):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                declaration, _created = actions.submit_declaration(
+                    actor=None,
+                    kind=kind,
+                    answers=form.answers(),
+                    channel=Channel.PUBLIC,
+                    identity=form.identity(),
+                    unit=form.cleaned_data["unit"],
+                    address=form.cleaned_data.get("address", ""),
+                    token=form.cleaned_data["token"],
+                    place_code=form.cleaned_data.get("place_code", ""),
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                return _receipt_redirect(request, declaration)
+    else:
+        form = PublicDeclarationForm(definition=definition, initial={"place_code": place_code})
+    response = render(
+        request,
+        "declarations/public/declare.html",
+        {
+            "form": form,
+            "definition": definition,
+            "place_code": place_code or form["place_code"].value(),
+        },
+    )
+    return _with_device(request, response)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    names = {"birth_year": "birth", "birth_date": "birth", "residence_unit": "unit"}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        name: str | None = names.get(field, field)
+        if name not in form.fields:
+            name = f"q_{field}" if f"q_{field}" in form.fields else None
+        for error in errors:
+            form.add_error(name, error)
+
+
+def _receipt_redirect(request: HttpRequest, declaration: Declaration) -> HttpResponse:
+    request.session[RECEIPT_KEY] = str(declaration.public_id)
+    return redirect("declare:done")
+
+
+@public_view
+@never_cache
+def declare_done(request: HttpRequest) -> HttpResponse:
+    public_id = request.session.get(RECEIPT_KEY)
+    declaration = (
+        Declaration.objects.select_related("person", "form").filter(public_id=public_id).first()
+        if public_id
+        else None
+    )
+    if declaration is None:
+        return redirect("declare:home")
+    reasons = dict(FollowUp.Reason.choices)
+    return render(
+        request,
+        "declarations/public/done.html",
+        {
+            "declaration": declaration,
+            "name": mask_name(declaration.person.full_name),
+            "flags": [reasons.get(f, f) for f in declaration.flags],
+            "kind": FormKind(declaration.kind).label,
+        },
+    )
+
+
+@public_view
+@never_cache
+@require_http_methods(["GET", "POST"])
+def diary(request: HttpRequest, token: str) -> HttpResponse:
+    """A person under monitoring records their day through their secret link."""
+    monitoring = get_object_or_404(
+        Monitoring.objects.select_related("person", "unit"), access_token=token
+    )
+    definition = actions.form_in_force(FormKind.DIARY)
+    today = timezone.localdate()
+    entry = monitoring.entries.filter(day=today).first()
+    form = AnswersForm(request.POST or None, definition=definition, initial=_initial(entry))
+    saved = False
+    if request.method == "POST":
+        if not _admitted(request, ratelimit.DIARY, ratelimit.ADDRESS):
+            return _too_many(request)
+        if form.is_valid():
+            try:
+                entry, _created = actions.record_diary_entry(
+                    actor=None, monitoring=monitoring, answers=form.answers(), day=today
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                saved = True
+    open_ = monitoring.status == Monitoring.Status.ACTIVE and monitoring.covers(today)
+    return render(
+        request,
+        "declarations/public/diary.html",
+        {
+            "monitoring": monitoring,
+            "name": mask_name(monitoring.person.full_name),
+            "form": form,
+            "entry": entry,
+            "saved": saved,
+            "open": open_,
+            "entries": monitoring.entries.order_by("-day")[:14],
+        },
+    )
+
+
+def _initial(entry: Any) -> dict[str, Any]:
+    if entry is None:
+        return {}
+    return {f"q_{key}": value for key, value in entry.answers.items()}

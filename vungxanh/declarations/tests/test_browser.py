@@ -1,0 +1,63 @@
+"""Declaring on a cheap phone's screen, and the door-to-door screen."""
+
+import pytest
+
+from vungxanh.declarations.models import Declaration, FollowUp
+from vungxanh.people.models import Household
+from vungxanh.people.tests.factories import PersonFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_resident_declares_on_a_small_phone(chromium, live_server, world):
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="vi-VN"
+    )
+    page = context.new_page()
+    messages = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.goto("/khai-bao/")
+    page.click("text=Khai báo y tế toàn dân")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.fill("#id_full_name", "Vũ Thị Hạnh")
+    page.fill("#id_birth", "1993")
+    page.check("input[name=sex][value=female]")
+    page.fill("#id_phone", "0912 888 777")
+    page.select_option("#id_unit", str(world.commune_a.pk))
+    for key in ("risk_area", "contact_case", "contact_abroad", "contact_symptomatic"):
+        page.check(f"input[name=q_{key}][value=no]")
+    page.check("input[name=q_symptoms][value=cough]")
+    page.dblclick("button.big")  # an impatient double tap sends the form twice
+    page.wait_for_url("**/khai-bao/da-gui/")
+    assert "Đã nhận tờ khai" in page.locator("h1").inner_text()
+    assert "Vũ T. H." in page.content()
+    assert Declaration.objects.count() == 1
+    assert FollowUp.objects.get().reason == "symptoms"
+    assert not [m for m in messages if "Content Security Policy" in m]
+    context.close()
+
+
+def test_door_to_door_saves_a_household(page, login, world):
+    household = Household.objects.create(unit=world.village_a, address="Số 5, ngõ 9")
+    PersonFactory.create(
+        full_name="Lý Văn Bảy",
+        name_folded="ly van bay",
+        residence_unit=world.village_a,
+        household=household,
+    )
+    PersonFactory.create(
+        full_name="Lý Thị Tám",
+        name_folded="ly thi tam",
+        sex="female",
+        residence_unit=world.village_a,
+        household=household,
+    )
+    login("community_a")
+    page.click("nav.mainnav >> text=Rà soát từng nhà")
+    page.click("table >> text=Khu 1")
+    page.get_by_role("link", name="Số 5, ngõ 9").click()
+    page.locator("section.member").nth(1).locator("input[name$=present]").uncheck()
+    page.click("button.big")
+    page.wait_for_url("**/door-to-door/villages/*/")
+    assert "Đã lưu 1 tờ khai" in page.locator(".messages").inner_text()
+    assert Declaration.objects.get().person.full_name == "Lý Văn Bảy"
