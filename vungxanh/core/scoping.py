@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, ClassVar, Self, TypeVar
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -148,6 +148,34 @@ def path_prefix_q(field_name: str, paths: Iterable[str]) -> Q:
     return q
 
 
+#: Scopes with at most this many units are named by id (see RestrictedQuerySet.units_q).
+LIST_LIMIT = 500
+
+
+class InArray(models.Func):
+    """``column = ANY(%s)`` with the ids as one array parameter (PostgreSQL only): a
+    district's 350 unit ids cost one parameter instead of 350."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, column: Any, values: list[Any]) -> None:
+        super().__init__(column)
+        self.values = list(values)
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"{sql} = ANY(%s::bigint[])", [*params, self.values]
+
+
 class RestrictedQuerySet(models.QuerySet[_M]):
     """QuerySet with the single read path ``restrict(user, action)``.
 
@@ -180,7 +208,15 @@ class RestrictedQuerySet(models.QuerySet[_M]):
         return self.units_q(self.scope_units, paths)
 
     def units_q(self, unit_fields: Iterable[str], paths: tuple[str, ...]) -> Q:
+        """Rows whose unit foreign keys lie under ``paths``.
+
+        Up to LIST_LIMIT units (a district with its communes and villages) are named as a
+        list of ids — on PostgreSQL one array parameter, ``unit_id = ANY(%s)`` — so that the
+        planner knows how few rows a small scope holds (with ``IN (SELECT …)`` it guessed and
+        scanned a million-row table for a village). A larger scope (a province) uses the
+        subquery, which plans as well there."""
         q = Q(pk__in=[])
+        ids: list[Any] | None = None
         for name in unit_fields:
             if "__" in name:
                 q |= path_prefix_q(f"{name}__path", paths)
@@ -189,7 +225,14 @@ class RestrictedQuerySet(models.QuerySet[_M]):
             assert unit_model is not None
             assert not isinstance(unit_model, str)
             units = unit_model._default_manager.filter(path_prefix_q("path", paths))
-            q |= Q(**{f"{name}__in": units.values("pk")})
+            if ids is None:
+                ids = list(units.values_list("pk", flat=True)[: LIST_LIMIT + 1])
+            if len(ids) > LIST_LIMIT:
+                q |= Q(**{f"{name}__in": units.values("pk")})
+            elif connections[self.db].vendor == "postgresql":
+                q |= Q(InArray(models.F(f"{name}_id"), ids))
+            else:
+                q |= Q(**{f"{name}__in": ids})
         return q
 
     def path_prefix_q(self, field_name: str, paths: Iterable[str]) -> Q:

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from vungxanh.core.models import PublicIdModel
 from vungxanh.core.scoping import RestrictedQuerySet, Scope
 from vungxanh.geo.models import AdminUnit, Facility
-from vungxanh.people.models import UnitListScopeMixin
 
 
 class FormKind(models.TextChoices):
@@ -93,7 +92,7 @@ class Channel(models.TextChoices):
     API = "api", _("Another system (API)")
 
 
-class DeclarationQuerySet(UnitListScopeMixin, RestrictedQuerySet["Declaration"]):
+class DeclarationQuerySet(RestrictedQuerySet["Declaration"]):
     scope_units = ("unit",)
 
     def flagged(self) -> DeclarationQuerySet:
@@ -168,7 +167,7 @@ class Declaration(PublicIdModel):
         return f"{self.get_kind_display()} · {timezone.localtime(self.submitted_at):%d/%m/%Y %H:%M}"
 
 
-class MonitoringQuerySet(UnitListScopeMixin, RestrictedQuerySet["Monitoring"]):
+class MonitoringQuerySet(RestrictedQuerySet["Monitoring"]):
     scope_units = ("unit",)
 
     def active(self, on: Any = None) -> MonitoringQuerySet:
@@ -304,7 +303,7 @@ class DiaryEntry(PublicIdModel):
         return f"{self.day:%d/%m/%Y}"
 
 
-class FollowUpQuerySet(UnitListScopeMixin, RestrictedQuerySet["FollowUp"]):
+class FollowUpQuerySet(RestrictedQuerySet["FollowUp"]):
     scope_units = ("unit",)
 
     def pending(self) -> FollowUpQuerySet:

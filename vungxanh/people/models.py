@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vungxanh.core.models import PublicIdModel, TimeStampedModel
-from vungxanh.core.scoping import RestrictedQuerySet, Scope, path_prefix_q
+from vungxanh.core.scoping import RestrictedQuerySet, Scope
 from vungxanh.geo.models import AdminUnit
 
 if TYPE_CHECKING:
@@ -64,68 +64,7 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other relative or lodger")
 
 
-#: Up to this many units (a district's 350 communes and villages), ``restrict()`` names them.
-LIST_LIMIT = 500
-
-
-class UnitListScopeMixin:
-    """``restrict()`` with the user's units as a list of ids rather than a subquery.
-
-    For tables of a million rows the planner needs to know how many units (and so how many
-    rows) a scope holds: with ``unit_id = ANY(list)`` it reads a village's 700 persons
-    through the unit index, and a province's first page by walking the primary key; with
-    an ``IN (SELECT …)`` it guessed, and scanned 1.3 million rows for a village's list."""
-
-    model: Any
-
-    def units_q(self, unit_fields: Any, paths: tuple[str, ...]) -> Q:
-        q = Q(pk__in=[])
-        units: list[int] | None = None
-        for name in unit_fields:
-            if "__" in name:
-                q |= path_prefix_q(f"{name}__path", paths)
-                continue
-            if units is None:
-                units = list(
-                    AdminUnit.objects.filter(path_prefix_q("path", paths)).values_list(
-                        "pk", flat=True
-                    )[: LIST_LIMIT + 1]
-                )
-            if len(units) > LIST_LIMIT:  # a whole province: the subquery plans as well
-                subquery = AdminUnit.objects.filter(path_prefix_q("path", paths)).values("pk")
-                q |= Q(**{f"{name}__in": subquery})
-            elif connection.vendor == "postgresql":
-                q |= Q(InArray(models.F(f"{name}_id"), units))
-            else:
-                q |= Q(**{f"{name}__in": units})
-        return q
-
-
-class InArray(models.Func):
-    """``column = ANY(%s)`` with the ids as one array parameter: a province's 1,800 unit ids
-    cost one parameter to build instead of 1,800 (PostgreSQL only)."""
-
-    output_field = models.BooleanField()
-    conditional = True
-
-    def __init__(self, column: Any, values: list[int]) -> None:
-        super().__init__(column)
-        self.values = list(values)
-
-    def as_sql(
-        self,
-        compiler: Any,
-        connection: Any,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> tuple[str, list[Any]]:
-        sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"{sql} = ANY(%s::bigint[])", [*params, self.values]
-
-
-class HouseholdQuerySet(UnitListScopeMixin, RestrictedQuerySet["Household"]):
+class HouseholdQuerySet(RestrictedQuerySet["Household"]):
     scope_units = ("unit",)
 
 
@@ -157,7 +96,7 @@ class Household(PublicIdModel, TimeStampedModel):
         return self.address or str(self.public_id)
 
 
-class PersonQuerySet(UnitListScopeMixin, RestrictedQuerySet["Person"]):
+class PersonQuerySet(RestrictedQuerySet["Person"]):
     # A person belongs to where they live permanently and where they stay temporarily.
     scope_units = ("residence_unit", "temporary_unit")
 
