@@ -9,12 +9,19 @@ from rest_framework.routers import DefaultRouter
 
 
 class Router(DefaultRouter):
+    """Routes answer with and without the trailing slash: an offline device that POSTs to
+    ``/api/v1/checkins`` must not get a redirect that drops its body."""
+
     include_root_view = True
     include_format_suffixes = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.trailing_slash = "/?"
+
 
 def build_router() -> Router:
-    router = Router(trailing_slash="/?")  # type: ignore[arg-type]  # DRF accepts a pattern
+    router = Router()
     for config in apps.get_app_configs():
         if not config.name.startswith("vungxanh."):
             continue

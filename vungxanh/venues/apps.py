@@ -7,4 +7,13 @@ class VenuesConfig(AppConfig):
     label = "venues"
     url_prefix = "venues/"
     verbose_name = _("Venues and check-in")
-    nav_items: list[dict[str, object]] = []
+    # One entry for officials (venues.*) and venue staff (venues.own_*) alike: the list
+    # sends staff to their own venues.
+    nav_items: list[dict[str, object]] = [
+        {
+            "label": _("Venues"),
+            "url": "venues:venue-list",
+            "perm": "venues.own_venue",
+            "order": 30,
+        },
+    ]

@@ -37,3 +37,10 @@ def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
     assert result["body"]["status"] == "error"
     assert result["body"]["database"] == "unreachable"
     assert "OperationalError" in result["body"]["reason"]
+
+
+def test_api_routes_answer_without_trailing_slash(api_as, world):
+    """Devices post to /api/v1/<resource> with or without the slash; no redirect loses a body."""
+    api = api_as("district_a")
+    assert api.get("/api/v1/units").status_code == 200
+    assert api.get("/api/v1/units/").status_code == 200
