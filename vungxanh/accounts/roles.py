@@ -59,6 +59,8 @@ _AREA_WORK = {
     "venues.*",
     "cases.*",
     "labs.view_*",
+    "labs.add_sample",  # communes take re-test and confirmation samples
+    "labs.change_samplingtask",
     "quarantine.*",
     "treatment.*",
     "vaccination.*",
@@ -133,6 +135,8 @@ ROLE_SPECS: dict[str, RoleSpec] = {
                     "declarations.*",
                     "quarantine.view_*",
                     "quarantine.add_monitoring*",
+                    "cases.view_tracingtask",  # door-to-door notification of F1s
+                    "cases.change_tracingtask",
                     "tips.view_*",
                     "tips.add_*",
                 }

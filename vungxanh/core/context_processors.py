@@ -27,10 +27,15 @@ def navigation(request: HttpRequest) -> list[dict[str, Any]]:
                 {
                     "label": item["label"],
                     "url": url,
-                    "active": request.path.startswith(url) and url != "/",
+                    "active": False,
                     "order": item.get("order", 100),
                 }
             )
+    # The entry whose URL is the longest prefix of the current path is the active one
+    # (/cases/tasks/ highlights "Tasks", not also "Cases").
+    matching = [i for i in items if i["url"] != "/" and request.path.startswith(i["url"])]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["active"] = True
     return sorted(items, key=lambda i: i["order"])
 
 

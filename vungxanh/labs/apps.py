@@ -7,4 +7,11 @@ class LabsConfig(AppConfig):
     label = "labs"
     url_prefix = "labs/"
     verbose_name = _("Testing and laboratories")
-    nav_items: list[dict[str, object]] = []
+    nav_items = [
+        {
+            "label": _("Testing"),
+            "url": "labs:dashboard",
+            "perm": "labs.view_sample",
+            "order": 300,
+        },
+    ]

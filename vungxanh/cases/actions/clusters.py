@@ -1,0 +1,270 @@
+"""Clusters: proposed from links between cases, confirmed, closed after the quiet days."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from vungxanh.cases.models import (
+    Case,
+    Cluster,
+    ClusterMember,
+    Contact,
+    Landmark,
+)
+from vungxanh.cases.rules import require_rule_set, rules_of
+from vungxanh.core import audit
+from vungxanh.core.scoping import require, require_unit
+from vungxanh.geo.models import AdminUnit, ancestor_paths
+
+
+def _common_unit(units: Iterable[AdminUnit]) -> AdminUnit:
+    """The lowest unit containing all of ``units``."""
+    paths = [u.path for u in units]
+    common = ancestor_paths(paths[0])
+    for path in paths[1:]:
+        mine = set(ancestor_paths(path))
+        common = [p for p in common if p in mine]
+    return AdminUnit.objects.get(path=common[-1])
+
+
+def linked_cases(case: Case) -> list[tuple[Case, str, int | None]]:
+    """Confirmed cases linked to ``case``: at the same venue at overlapping times (from the
+    landmarks), or recorded as contacts of one another."""
+    found: dict[int, tuple[Case, str, int | None]] = {}
+    mine = list(
+        Landmark.objects.filter(case=case, venue__isnull=False).values_list(
+            "venue_id", "start", "end"
+        )
+    )
+    if mine:
+        q = Q(pk__in=[])
+        for venue_id, start, end in mine:
+            q |= Q(venue_id=venue_id, start__lt=end, end__gt=start)
+        shared = (
+            Landmark.objects.filter(q)
+            .exclude(case=case)
+            .filter(case__classification=Case.Classification.CONFIRMED)
+            .select_related("case", "case__responsible_unit")
+        )
+        for lm in shared:
+            found.setdefault(lm.case_id, (lm.case, ClusterMember.Link.LANDMARK, lm.venue_id))
+    contacts = Contact.objects.filter(
+        Q(person_id=case.person_id) & ~Q(case=case) | Q(case=case, status=Contact.Status.CONFIRMED)
+    ).exclude(status__in=[Contact.Status.DISMISSED, Contact.Status.CLOSED])
+    for contact in contacts.select_related("case"):
+        other: Case | None
+        if contact.case_id == case.pk:
+            other = (
+                Case.objects.confirmed()
+                .filter(person_id=contact.person_id)
+                .select_related("responsible_unit")
+                .first()
+            )
+        else:
+            other = contact.case if contact.case.is_confirmed else None
+        if other is not None and other.pk != case.pk:
+            found.setdefault(other.pk, (other, ClusterMember.Link.CONTACT, contact.venue_id))
+    return list(found.values())
+
+
+def link_clusters(actor: Any, case: Case, now: datetime.datetime) -> Cluster | None:
+    """Join the open cluster of a linked case, or propose a new cluster with the linked
+    cases that are in none."""
+    links = linked_cases(case)
+    if not links:
+        return None
+    linked_ids = [c.pk for c, _link, _venue in links]
+    member = (
+        ClusterMember.objects.filter(
+            case_id__in=linked_ids,
+            removed_by_case__isnull=True,
+            cluster__status__in=[Cluster.Status.PROPOSED, Cluster.Status.ACTIVE],
+        )
+        .select_related("cluster")
+        .order_by("cluster__proposed_at")
+        .first()
+    )
+    today = timezone.localdate(now)
+    if member is not None:
+        cluster = Cluster.objects.select_for_update().get(pk=member.cluster_id)
+        link = next(x for x in links if x[0].pk == member.case_id)
+        _member, created = ClusterMember.objects.get_or_create(
+            cluster=cluster,
+            case=case,
+            defaults={"link": link[1], "linked_case": link[0], "venue_id": link[2]},
+        )
+        if created:
+            cluster.last_case_date = max(cluster.last_case_date or today, today)
+            cluster.save(update_fields=["last_case_date"])
+            audit.record(
+                actor=actor,
+                verb="add_to_cluster",
+                target=cluster,
+                unit_path=cluster.unit.path,
+                extra={"case": case},
+            )
+        return cluster
+    free = [
+        x
+        for x in links
+        if not ClusterMember.objects.filter(
+            case=x[0],
+            removed_by_case__isnull=True,
+            cluster__status__in=[Cluster.Status.PROPOSED, Cluster.Status.ACTIVE],
+        ).exists()
+    ]
+    if not free:
+        return None
+    unit = _common_unit([case.responsible_unit] + [c.responsible_unit for c, _l, _v in free])
+    venue_id = next((v for _c, _l, v in free if v), None)
+    from vungxanh.venues.models import Venue
+
+    venue = Venue.objects.filter(pk=venue_id).first() if venue_id else None
+    with translation.override(settings.LANGUAGE_CODE):  # stored names: the default language
+        name = (
+            _("Cluster at %(place)s") % {"place": venue.name}
+            if venue is not None
+            else _("Cluster of %(case)s") % {"case": case}
+        )
+    cluster = Cluster.objects.create(
+        name=name[:200], unit=unit, proposed_at=now, last_case_date=today
+    )
+    ClusterMember.objects.create(
+        cluster=cluster, case=case, link=free[0][1], linked_case=free[0][0], venue_id=free[0][2]
+    )
+    for other, how, other_venue in free:
+        ClusterMember.objects.create(
+            cluster=cluster, case=other, link=how, linked_case=case, venue_id=other_venue
+        )
+    audit.record(
+        actor=actor,
+        verb="propose_cluster",
+        target=cluster,
+        unit_path=unit.path,
+        extra={"cases": [case] + [c for c, _l, _v in free]},
+    )
+    return cluster
+
+
+CLUSTER_FIELDS = ("name", "unit", "containment_zone", "status", "closed_at")
+
+
+@transaction.atomic
+def confirm_cluster(
+    *, actor: Any, cluster: Cluster, name: str, unit: AdminUnit, containment_zone: str = ""
+) -> Cluster:
+    """Name a cluster, set its unit and containment zone; a proposal becomes active."""
+    require(actor, cluster, "change")
+    require_unit(actor, "cases.change_cluster", unit.path, "change")
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if cluster.status in {Cluster.Status.CLOSED, Cluster.Status.DISMISSED}:
+        raise ValidationError(_("This cluster is closed."))
+    if not name.strip():
+        raise ValidationError({"name": _("Give the cluster a name.")})
+    before = audit.snapshot(cluster, CLUSTER_FIELDS)
+    cluster.name = name.strip()[:200]
+    cluster.unit = unit
+    cluster.containment_zone = containment_zone.strip()
+    if cluster.status == Cluster.Status.PROPOSED:
+        cluster.status = Cluster.Status.ACTIVE
+        cluster.confirmed_at = timezone.now()
+    cluster.save()
+    audit.record(
+        actor=actor,
+        verb="confirm_cluster",
+        target=cluster,
+        unit_path=cluster.unit.path,
+        changes=audit.diff(before, audit.snapshot(cluster, CLUSTER_FIELDS)),
+    )
+    return cluster
+
+
+@transaction.atomic
+def dismiss_cluster(*, actor: Any, cluster: Cluster) -> Cluster:
+    require(actor, cluster, "change")
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if cluster.status != Cluster.Status.PROPOSED:
+        raise ValidationError(_("Only proposed clusters can be dismissed."))
+    cluster.status = Cluster.Status.DISMISSED
+    cluster.closed_at = timezone.now()
+    cluster.save(update_fields=["status", "closed_at"])
+    audit.record(actor=actor, verb="dismiss_cluster", target=cluster, unit_path=cluster.unit.path)
+    return cluster
+
+
+def cluster_quiet_until(cluster: Cluster) -> datetime.date | None:
+    """The first day the cluster may close (its latest case + the rule set's days)."""
+    if cluster.last_case_date is None:
+        return None
+    rule_set = require_rule_set()
+    return cluster.last_case_date + datetime.timedelta(days=rules_of(rule_set).cluster_quiet_days)
+
+
+@transaction.atomic
+def close_cluster(*, actor: Any, cluster: Cluster, now: datetime.datetime | None = None) -> Cluster:
+    """Close an active cluster once the configured days have passed without a new case."""
+    require(actor, cluster, "change")
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if cluster.status != Cluster.Status.ACTIVE:
+        raise ValidationError(_("Only active clusters can be closed."))
+    moment = now or timezone.now()
+    until = cluster_quiet_until(cluster)
+    if until is not None and timezone.localdate(moment) < until:
+        raise ValidationError(
+            _("The cluster can close from %(date)s, after the days without new cases.")
+            % {"date": until.strftime("%d/%m/%Y")}
+        )
+    cluster.status = Cluster.Status.CLOSED
+    cluster.closed_at = moment
+    cluster.save(update_fields=["status", "closed_at"])
+    audit.record(actor=actor, verb="close_cluster", target=cluster, unit_path=cluster.unit.path)
+    return cluster
+
+
+def close_quiet_clusters(*, actor: Any, now: datetime.datetime | None = None) -> int:
+    """Close every active cluster past its quiet period (the daily job)."""
+    moment = now or timezone.now()
+    closed = 0
+    for cluster in Cluster.objects.filter(status=Cluster.Status.ACTIVE):
+        until = cluster_quiet_until(cluster)
+        if until is not None and timezone.localdate(moment) >= until:
+            close_cluster(actor=actor, cluster=cluster, now=moment)
+            closed += 1
+    return closed
+
+
+@transaction.atomic
+def add_case_to_cluster(*, actor: Any, cluster: Cluster, case: Case) -> ClusterMember:
+    require(actor, cluster, "change")
+    require(actor, case, "view")
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    if cluster.status in {Cluster.Status.CLOSED, Cluster.Status.DISMISSED}:
+        raise ValidationError(_("This cluster is closed."))
+    if not case.is_confirmed:
+        raise ValidationError(_("Only confirmed cases belong to clusters."))
+    member, created = ClusterMember.objects.get_or_create(
+        cluster=cluster, case=case, defaults={"link": ClusterMember.Link.MANUAL}
+    )
+    if not created and member.removed_by_case_id:
+        raise ValidationError(_("This case was discarded."))
+    if created:
+        day = timezone.localdate(case.confirmed_at or timezone.now())
+        cluster.last_case_date = max(cluster.last_case_date or day, day)
+        cluster.save(update_fields=["last_case_date"])
+        audit.record(
+            actor=actor,
+            verb="add_to_cluster",
+            target=cluster,
+            unit_path=cluster.unit.path,
+            extra={"case": case},
+        )
+    return member

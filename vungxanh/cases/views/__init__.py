@@ -1,0 +1,1 @@
+"""HTML pages of cases and tracing: one module per screen family."""

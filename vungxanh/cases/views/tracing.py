@@ -1,0 +1,249 @@
+"""F1 proposals ("show more" with htmx), decisions, interview contacts and F2 on demand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from vungxanh.cases import actions, services
+from vungxanh.cases.forms import ContactForm
+from vungxanh.cases.models import Case, Contact
+from vungxanh.cases.views.common import can, get_case, get_contact, is_htmx
+from vungxanh.core import audit
+from vungxanh.core.http import AuthedHttpRequest, flash_errors
+from vungxanh.core.scoping import object_view
+from vungxanh.people.models import Person
+
+
+def _offset(request: AuthedHttpRequest) -> int:
+    try:
+        return max(0, min(int(request.GET.get("offset", 0)), 1_000_000))
+    except ValueError:
+        return 0
+
+
+def proposal_context(request: AuthedHttpRequest, case: Case, offset: int = 0) -> dict[str, Any]:
+    """One page of F1 proposals, strongest first: on the first page the household and the
+    stored proposals (interview), then the check-in overlaps; "show more" asks for the
+    next page. Never a wall of thousands. Showing them is audited."""
+    page = services.f1_candidates(case, offset=offset)
+    household: list[Person] = []
+    stored: list[Contact] = []
+    if offset == 0:
+        decided = set(
+            case.contacts.filter(degree=Contact.Degree.F1)
+            .exclude(status=Contact.Status.PROPOSED)
+            .values_list("person_id", flat=True)
+        )
+        stored = list(
+            case.contacts.filter(degree=Contact.Degree.F1, status=Contact.Status.PROPOSED)
+            .select_related("person", "unit", "venue")
+            .order_by("-strength", "pk")
+        )
+        stored_ids = {c.person_id for c in stored}
+        household = [
+            p
+            for p in actions.household_members(case)
+            if p.pk not in decided and p.pk not in stored_ids
+        ]
+    known = {
+        c.person_id: str(c)
+        for c in Case.objects.not_discarded().filter(
+            person_id__in=[p.person_id for p in page.items]
+        )
+    }
+    shown = len(page.items) + len(household) + len(stored)
+    if shown:
+        audit.record(
+            actor=request.user,
+            verb="view_proposals",
+            target=case,
+            unit_path=case.responsible_unit.path,
+            extra={"offset": offset, "shown": shown, "total": page.total},
+        )
+    return {
+        "case": case,
+        "page": page,
+        "rows": [(p, known.get(p.person_id, "")) for p in page.items],
+        "household": household,
+        "stored": stored,
+        "offset": offset,
+        "can_change": case.is_confirmed and can(request, case),
+    }
+
+
+@login_required
+@object_view(Case)
+def case_proposals(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    case = get_case(request, public_id)
+    context = proposal_context(request, case, _offset(request))
+    if is_htmx(request):
+        return render(request, "cases/_proposal_rows.html", context)
+    return render(request, "cases/proposals.html", context)
+
+
+@login_required
+@object_view(Case)
+@require_POST
+def proposal_decide(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    case = get_case(request, public_id, "change")
+    person = Person.objects.filter(public_id=_uuid_or_none(request.POST.get("person"))).first()
+    decision = request.POST.get("decision")
+    error = ""
+    contact = None
+    if person is None or decision not in {"confirm", "dismiss"}:
+        error = _("Choose a person and a decision.")
+    else:
+        try:
+            contact = actions.decide_proposal(
+                actor=request.user,
+                case=case,
+                person=person,
+                confirm=decision == "confirm",
+                note=request.POST.get("note", ""),
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if is_htmx(request):
+        return render(
+            request,
+            "cases/proposal_decided.html",
+            {"case": case, "contact": contact, "person": person, "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    elif contact is not None:
+        messages.success(request, _("Decision saved."))
+    return redirect("cases:case-detail", public_id=case.public_id)
+
+
+def _uuid_or_none(value: Any) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@object_view(Case)
+@require_http_methods(["GET", "POST"])
+def contact_create(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    case = get_case(request, public_id, "change")
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact = actions.add_contact(
+                actor=request.user,
+                case=case,
+                person=data["person_obj"],
+                exposure_type=data["exposure_type"],
+                exposure_start=data["exposure_start"],
+                exposure_end=data["exposure_end"],
+                within_2m=data["within_2m"],
+                masked=data["masked"],
+                note=data["note"],
+                confirm=data["confirm"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if contact.status == Contact.Status.CONFIRMED:
+                messages.success(request, _("F1 confirmed; the commune has a tracing task."))
+            else:
+                messages.success(request, _("Contact added to the proposals."))
+            return redirect("cases:case-detail", public_id=case.public_id)
+    return render(request, "cases/contact_form.html", {"case": case, "form": form})
+
+
+@login_required
+@object_view(Contact)
+def contact_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    """An F1 (or F2): the exposure, the task, and their own contacts (F2) on demand. The
+    F1's commune sees this page for its task; the case itself only by number."""
+    contact = get_contact(request, public_id)
+    audit.record_view(actor=request.user, target=contact, unit_path=contact.unit.path)
+    case_visible = Case.objects.restrict(request.user, "view").filter(pk=contact.case_id).exists()
+    f2 = list(
+        contact.f2_contacts.exclude(status=Contact.Status.DISMISSED)
+        .select_related("person", "unit")
+        .order_by("-strength")[:200]
+    )
+    return render(
+        request,
+        "cases/contact_detail.html",
+        {
+            "contact": contact,
+            "case_visible": case_visible,
+            "f2": f2,
+            "can_change": can(request, contact),
+            "window": services.f1_source_of(contact) if contact.degree == 1 else None,
+        },
+    )
+
+
+@login_required
+@object_view(Contact)
+def contact_f2(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    """F2 proposals of one confirmed F1, on demand, ranked and capped."""
+    contact = get_contact(request, public_id)
+    if contact.degree != Contact.Degree.F1 or contact.status != Contact.Status.CONFIRMED:
+        page = services.CandidatePage(total=0, offset=0, items=[])
+    else:
+        page = services.f2_candidates(contact.case, [services.f1_source_of(contact)])
+    if page.items:
+        audit.record(
+            actor=request.user,
+            verb="view_proposals",
+            target=contact,
+            unit_path=contact.unit.path,
+            extra={"degree": "F2", "shown": len(page.items), "total": page.total},
+        )
+    return render(
+        request,
+        "cases/f2_proposals.html",
+        {
+            "contact": contact,
+            "page": page,
+            "cap": services.rules_for(contact.case).f2_cap,
+            "can_change": can(request, contact),
+            "is_htmx": is_htmx(request),
+        },
+    )
+
+
+@login_required
+@object_view(Contact)
+@require_POST
+def contact_f2_decide(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    contact = get_contact(request, public_id, "change")
+    person = get_object_or_404(Person, public_id=_uuid_or_none(request.POST.get("person")))
+    decision = request.POST.get("decision")
+    error = ""
+    decided = None
+    try:
+        decided = actions.decide_f2(
+            actor=request.user, f1=contact, person=person, confirm=decision == "confirm"
+        )
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    if is_htmx(request):
+        return render(
+            request,
+            "cases/proposal_decided.html",
+            {"case": contact.case, "contact": decided, "person": person, "error": error},
+        )
+    if error:
+        flash_errors(request, ValidationError(error))
+    else:
+        messages.success(request, _("Decision saved."))
+    return redirect("cases:contact-detail", public_id=contact.public_id)

@@ -1,0 +1,162 @@
+"""API of the testing capability: samples, pools, runs, sampling tasks and laboratories
+(read, filtered like the pages), result entry for a pool or a single sample, and the
+pool-size planner."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vungxanh.core import audit
+from vungxanh.core.api import ScopedReadOnlyViewSet
+from vungxanh.labs import actions, queries
+from vungxanh.labs.filters import PoolFilter, RunFilter, SampleFilter, SamplingTaskFilter
+from vungxanh.labs.models import Laboratory, Pool, Run, Sample, SamplingTask
+from vungxanh.labs.serializers import (
+    LaboratorySerializer,
+    PlannerQuerySerializer,
+    PoolSerializer,
+    ResultInputSerializer,
+    RunSerializer,
+    SampleSerializer,
+    SamplingTaskSerializer,
+)
+
+
+def _enter_result(request: Request, target: Pool | Sample) -> Response:
+    data = ResultInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    summary = actions.record_result(
+        actor=request.user,
+        target=target,
+        result=data.validated_data["result"],
+        ct=data.validated_data.get("ct"),
+    )
+    return Response(summary.as_dict())
+
+
+class LaboratoryViewSet(ScopedReadOnlyViewSet):
+    """Laboratories serving your area (or yours) with their daily capacity."""
+
+    queryset = Laboratory.objects.all()
+    serializer_class = LaboratorySerializer
+
+    def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.select_related("facility__unit")
+
+
+class SampleViewSet(ScopedReadOnlyViewSet):
+    """Samples collected in or of persons living in your area; a laboratory's own samples."""
+
+    queryset = Sample.objects.all()
+    serializer_class = SampleSerializer
+    filterset_class = SampleFilter
+
+    def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.select_related(
+            "person",
+            "unit",
+            "home_unit",
+            "lab__facility",
+            "membership__pool",
+            "fulfils__origin_sample",
+        ).order_by("priority", "-collected_at", "pk")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        sample = self.get_object()
+        audit.record_view(actor=request.user, target=sample.person, unit_path=sample.home_unit.path)
+        return Response(self.get_serializer(sample).data)
+
+    @extend_schema(request=ResultInputSerializer, responses=None)
+    @action(detail=True, methods=["post"])
+    def result(self, request: Request, public_id: str | None = None) -> Response:
+        """Enter the result of a single RT-PCR sample."""
+        sample = get_object_or_404(
+            Sample.objects.restrict(request.user, "change"), public_id=public_id
+        )
+        return _enter_result(request, sample)
+
+
+class PoolViewSet(ScopedReadOnlyViewSet):
+    """Pools of your laboratory, or holding samples of your area."""
+
+    queryset = Pool.objects.all()
+    serializer_class = PoolSerializer
+    filterset_class = PoolFilter
+
+    def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.select_related("lab__facility", "run", "rule_set").order_by("-created_at", "pk")
+
+    @extend_schema(request=ResultInputSerializer, responses=None)
+    @action(detail=True, methods=["post"])
+    def result(self, request: Request, public_id: str | None = None) -> Response:
+        """Enter a pool's result: negative makes every member negative, positive sends every
+        member back for an individual sample."""
+        pool = get_object_or_404(Pool.objects.restrict(request.user, "change"), public_id=public_id)
+        return _enter_result(request, pool)
+
+
+class RunViewSet(ScopedReadOnlyViewSet):
+    queryset = Run.objects.all()
+    serializer_class = RunSerializer
+    filterset_class = RunFilter
+
+    def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.select_related("lab__facility").order_by("-created_at")
+
+
+class SamplingTaskViewSet(ScopedReadOnlyViewSet):
+    """Persons to sample again individually, for the commune where they live."""
+
+    queryset = SamplingTask.objects.all()
+    serializer_class = SamplingTaskSerializer
+    filterset_class = SamplingTaskFilter
+
+    def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
+        return qs.select_related("person", "unit", "origin_sample", "pool", "sample").order_by(
+            "due_at", "pk"
+        )
+
+
+class PlannerViewSet(viewsets.ViewSet):
+    """Dorfman pool-size planner: recommended size and reactions for N samples."""
+
+    @extend_schema(parameters=[PlannerQuerySerializer], responses=None)
+    def list(self, request: Request) -> Response:
+        params = PlannerQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        rules, recent = queries.planner_inputs(request.user)
+        try:
+            plan, guessed = queries.plan_for(
+                rules,
+                recent,
+                prevalence=data.get("prevalence"),
+                sensitivity=data.get("sensitivity"),
+                specificity=data.get("specificity"),
+                samples=data.get("samples"),
+            )
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        body = asdict(plan)
+        body["prevalence_from_recent_positivity"] = guessed
+        body["rule_set"] = rules.code
+        return Response(body)
+
+
+def register(router: Any) -> None:
+    router.register("labs/laboratories", LaboratoryViewSet, basename="laboratory")
+    router.register("labs/samples", SampleViewSet, basename="lab-sample")
+    router.register("labs/pools", PoolViewSet, basename="lab-pool")
+    router.register("labs/runs", RunViewSet, basename="lab-run")
+    router.register("labs/tasks", SamplingTaskViewSet, basename="lab-samplingtask")
+    router.register("labs/planner", PlannerViewSet, basename="lab-planner")

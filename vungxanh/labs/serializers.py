@@ -1,0 +1,173 @@
+"""API representations (read-only; writes go through the actions)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from vungxanh.labs.models import Laboratory, Pool, Run, Sample, SamplingTask
+
+
+class LaboratorySerializer(serializers.ModelSerializer[Laboratory]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    code = serializers.CharField(source="facility.code", read_only=True)
+    name = serializers.CharField(source="facility.name", read_only=True)
+    unit_code = serializers.CharField(source="facility.unit.code", read_only=True)
+
+    class Meta:
+        model = Laboratory
+        fields = [
+            "id",
+            "code",
+            "name",
+            "unit_code",
+            "single_capacity",
+            "pooled_capacity",
+            "plate_wells",
+            "control_wells",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class SampleSerializer(serializers.ModelSerializer[Sample]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    person = serializers.UUIDField(source="person.public_id", read_only=True)
+    person_name = serializers.CharField(source="person.full_name", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    home_unit_code = serializers.CharField(source="home_unit.code", read_only=True)
+    lab = serializers.CharField(source="lab.facility.code", read_only=True, allow_null=True)
+    pool = serializers.CharField(source="pool.code", read_only=True, allow_null=True)
+    turnaround_minutes = serializers.SerializerMethodField()
+    retest_of = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sample
+        fields = [
+            "id",
+            "code",
+            "person",
+            "person_name",
+            "test_kind",
+            "reason",
+            "quarantine_day",
+            "priority",
+            "single_only",
+            "is_f1",
+            "collected_at",
+            "unit_code",
+            "home_unit_code",
+            "lab",
+            "received_at",
+            "status",
+            "result",
+            "ct_value",
+            "resulted_at",
+            "turnaround_minutes",
+            "pool",
+            "retest_of",
+            "case_ref",
+        ]
+        read_only_fields = fields
+
+    def get_turnaround_minutes(self, obj: Sample) -> int | None:
+        return int(obj.turnaround.total_seconds() // 60) if obj.turnaround is not None else None
+
+    def get_retest_of(self, obj: Sample) -> str | None:
+        """The code of the earlier sample this one re-tests (lineage)."""
+        task = getattr(obj, "fulfils", None)
+        return task.origin_sample.code if task is not None else None
+
+
+class PoolSerializer(serializers.ModelSerializer[Pool]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    lab = serializers.CharField(source="lab.facility.code", read_only=True)
+    run = serializers.CharField(source="run.code", read_only=True, allow_null=True)
+    rule_set = serializers.CharField(source="rule_set.code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Pool
+        fields = [
+            "id",
+            "code",
+            "lab",
+            "size",
+            "status",
+            "result",
+            "ct_value",
+            "attempts",
+            "run",
+            "well",
+            "created_at",
+            "resulted_at",
+            "rule_set",
+        ]
+        read_only_fields = fields
+
+
+class RunSerializer(serializers.ModelSerializer[Run]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    lab = serializers.CharField(source="lab.facility.code", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "code",
+            "lab",
+            "wells",
+            "control_wells",
+            "status",
+            "created_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class SamplingTaskSerializer(serializers.ModelSerializer[SamplingTask]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    person = serializers.UUIDField(source="person.public_id", read_only=True)
+    person_name = serializers.CharField(source="person.full_name", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    origin_sample = serializers.CharField(source="origin_sample.code", read_only=True)
+    pool = serializers.CharField(source="pool.code", read_only=True, allow_null=True)
+    sample = serializers.CharField(source="sample.code", read_only=True, allow_null=True)
+    sample_result = serializers.CharField(source="sample.result", read_only=True, allow_null=True)
+
+    class Meta:
+        model = SamplingTask
+        fields = [
+            "id",
+            "kind",
+            "person",
+            "person_name",
+            "unit_code",
+            "origin_sample",
+            "pool",
+            "status",
+            "created_at",
+            "due_at",
+            "sample",
+            "sample_result",
+            "sampled_at",
+            "resulted_at",
+        ]
+        read_only_fields = fields
+
+
+class ResultInputSerializer(serializers.Serializer[Any]):
+    result = serializers.ChoiceField(choices=["negative", "positive", "invalid"])
+    ct = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, allow_null=True, min_value=Decimal("0.1")
+    )
+
+
+class PlannerQuerySerializer(serializers.Serializer[Any]):
+    prevalence = serializers.FloatField(
+        required=False, min_value=0, max_value=0.9999, help_text="fraction, e.g. 0.01"
+    )
+    sensitivity = serializers.FloatField(required=False, min_value=0.5, max_value=1)
+    specificity = serializers.FloatField(required=False, min_value=0.5, max_value=1)
+    samples = serializers.IntegerField(required=False, min_value=1, max_value=10_000_000)
