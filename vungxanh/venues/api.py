@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils import json as drf_json
 
+from vungxanh.accounts.authentication import BearerTokenAuthentication
 from vungxanh.core.api import ScopedReadOnlyViewSet
 from vungxanh.core.scoping import scope_of
 from vungxanh.venues import actions
@@ -69,37 +75,103 @@ class CheckInViewSet(viewsets.ViewSet):
         examples=[OpenApiExample("one check-in", value=EXAMPLE_ITEM, request_only=True)],
     )
     def create(self, request: Request) -> Response:
-        scope = scope_of(request.user)
+        payload, code = upload(request.user, request.data)
+        return Response(payload, status=code)
+
+    # --- the fast path --------------------------------------------------------------------
+    #: Serve well-formed bearer-token JSON uploads without DRF's request machinery (about a
+    #: tenth of the CPU of a single check-in); anything else, or anything unusual, takes
+    #: the ordinary DRF path, which answers exactly as before. Tests compare both paths.
+    fast_path = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if self.fast_path and self.action_map.get("post") == "create":
+            response = self._fast_create(request)
+            if response is not None:
+                return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def _fast_create(self, request: HttpRequest) -> HttpResponse | None:
+        """The upload answered directly, or None to let DRF handle the request: a method
+        other than POST, another content type or Accept header, a format override, no or
+        a refused bearer token (DRF answers 401 with its headers), throttles, versioning
+        or other permission classes configured, a body that is not JSON or is larger than
+        DATA_UPLOAD_MAX_MEMORY_SIZE (DRF answers 400), no right to record check-ins
+        (403), or an error in the action (DRF runs it again: the failed transaction left
+        nothing behind; and formats the error)."""
+        if request.method != "POST" or request.content_type != "application/json":
+            return None
+        if request.headers.get("Accept", "*/*").strip() not in ("*/*", "application/json"):
+            return None
+        if "format" in request.GET or self.get_throttles() or self.versioning_class is not None:
+            return None
+        if not self.authentication_classes or not issubclass(
+            self.authentication_classes[0], BearerTokenAuthentication
+        ):
+            return None
+        if any(type(p) not in (IsAuthenticated, AllowAny) for p in self.get_permissions()):
+            return None
+        try:
+            authenticated = self.authentication_classes[0]().authenticate(request)  # type: ignore[arg-type]
+        except exceptions.APIException:
+            return None
+        if authenticated is None:
+            return None
+        user, token = authenticated
+        scope = scope_of(user)
         if not (scope.has_perm("venues.add_checkin") or scope.has_perm(OWN_SCAN)):
-            raise PermissionDenied(_("You may not record check-ins."))
-        data = request.data
-        single = isinstance(data, dict) and "items" not in data
-        items = [data] if single else data.get("items") if isinstance(data, dict) else data
-        if not isinstance(items, list) or not items:
-            return Response(
-                {"detail": _('Send one check-in, a list of check-ins, or {"items": [...]}.')},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        if len(items) > actions.MAX_BATCH:
-            return Response(
-                {
-                    "detail": _("At most %(max)d check-ins per request; split the upload.")
-                    % {"max": actions.MAX_BATCH}
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        results = actions.record_checkins(actor=request.user, items=items)
-        if single:
-            result = results[0]
-            code = {
-                "created": status.HTTP_201_CREATED,
-                "refused": status.HTTP_400_BAD_REQUEST,
-            }.get(result.status, status.HTTP_200_OK)
-            return Response(result.as_dict(), status=code)
-        counts = {"created": 0, "duplicate": 0, "checked_out": 0, "refused": 0}
-        for r in results:
-            counts[r.status] += 1
-        return Response({**counts, "results": [r.as_dict() for r in results]})
+            return None
+        try:
+            data = drf_json.loads(request.body.decode(request.encoding or "utf-8"))
+        except (ValueError, RequestDataTooBig):  # DRF reads the stream itself and answers
+            return None
+        request.user = user
+        request.auth = token  # type: ignore[attr-defined]
+        try:
+            payload, code = upload(user, data)
+        except Exception:  # DRF's path re-runs the action and formats the error
+            return None
+        response = HttpResponse(
+            JSONRenderer().render(payload), status=code, content_type="application/json"
+        )
+        for key, value in self.default_response_headers.items():
+            response[key] = value
+        return response
+
+
+def upload(user: Any, data: Any) -> tuple[dict[str, Any], int]:
+    """Store the check-ins of one upload body (one item, a list, or ``{"items": [...]}``)
+    for ``user``; the answer's payload and HTTP status."""
+    scope = scope_of(user)
+    if not (scope.has_perm("venues.add_checkin") or scope.has_perm(OWN_SCAN)):
+        raise PermissionDenied(_("You may not record check-ins."))
+    single = isinstance(data, dict) and "items" not in data
+    items = [data] if single else data.get("items") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items:
+        return (
+            {"detail": _('Send one check-in, a list of check-ins, or {"items": [...]}.')},
+            status.HTTP_400_BAD_REQUEST,
+        )
+    if len(items) > actions.MAX_BATCH:
+        return (
+            {
+                "detail": _("At most %(max)d check-ins per request; split the upload.")
+                % {"max": actions.MAX_BATCH}
+            },
+            status.HTTP_400_BAD_REQUEST,
+        )
+    results = actions.record_checkins(actor=user, items=items)
+    if single:
+        result = results[0]
+        code = {
+            "created": status.HTTP_201_CREATED,
+            "refused": status.HTTP_400_BAD_REQUEST,
+        }.get(result.status, status.HTTP_200_OK)
+        return result.as_dict(), code
+    counts = {"created": 0, "duplicate": 0, "checked_out": 0, "refused": 0}
+    for r in results:
+        counts[r.status] += 1
+    return {**counts, "results": [r.as_dict() for r in results]}, status.HTTP_200_OK
 
 
 def register(router: Any) -> None:

@@ -2,7 +2,11 @@
 
 * ``load-checkins`` fills the province with realistic check-ins (COPY, PostgreSQL);
 * ``checkin-http`` loads a production-style server (gunicorn) with single and batched
-  check-ins and compares with bare inserts through the driver;
+  check-ins from ``wrk`` (Debian's package; a slower Python client otherwise) and compares
+  with bare inserts through the driver; each phase also says where the CPU went (server,
+  PostgreSQL, load generator, other work on the machine). Options: ``--option seconds=15``,
+  ``workers=``, ``worker_class=gthread|sync``, ``server_threads=``, ``clients=16``,
+  ``batch_clients=4``, ``client=wrk|python``, ``keep=1`` (keep the rows);
 * ``checkin-reliability`` kills the server while a client uploads with retries and checks
   that every acknowledged check-in is stored exactly once.
 
@@ -45,6 +49,8 @@ def _ensure_venues(province: AdminUnit, persons: int, result: BenchResult, seed:
     venues = synthetic.plan_venues(province, target - existing, random.Random(seed), taken)
     with transaction.atomic():
         Venue.objects.bulk_create(venues, batch_size=5000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE venues_venue")  # statistics for the check-in lookups
     result.add("venues created", len(venues), "venues_created")
     result.add("venue creation", time.perf_counter() - started, "venues_s", "s")
     return existing + len(venues)

@@ -99,6 +99,8 @@ class _Cache:
         self.versions: list[Rules] = []  # newest first
 
     def versions_now(self) -> list[Rules]:
+        if time.monotonic() - self.loaded_at <= CACHE_SECONDS:
+            return self.versions  # fresh: no lock (read per check-in, 500 per upload)
         with self.lock:
             if time.monotonic() - self.loaded_at > CACHE_SECONDS:
                 from vungxanh.venues.models import CheckInRuleSet
