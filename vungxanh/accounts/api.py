@@ -5,15 +5,19 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vungxanh.accounts import actions
 from vungxanh.accounts.filters import UserFilter
 from vungxanh.accounts.models import Assignment, User
-from vungxanh.accounts.serializers import UserCreateSerializer, UserSerializer
-from vungxanh.core.api import ScopedReadOnlyViewSet
+from vungxanh.accounts.serializers import (
+    NewUserSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+)
+from vungxanh.core.api import AutoSchema, ScopedReadOnlyViewSet
 from vungxanh.core.scoping import require_perm
 
 
@@ -32,7 +36,7 @@ class UserViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             )
         ).order_by("username")
 
-    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    @extend_schema(request=UserCreateSerializer, responses={201: NewUserSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require_perm(request.user, "accounts.add_user")
         serializer = UserCreateSerializer(data=request.data)
@@ -40,13 +44,13 @@ class UserViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data = dict(serializer.validated_data)
         user, password = actions.create_user(actor=request.user, **data)
         body = dict(UserSerializer(user).data)
-        if "password" not in data:
-            body["initial_password"] = password
+        body["initial_password"] = None if "password" in data else password
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(responses=UserSerializer)
 @api_view(["GET"])
+@schema(AutoSchema())
 def me(request: Request) -> Response:
     """The calling user and their assignments."""
     user: Any = request.user

@@ -9,9 +9,9 @@ from vungxanh.accounts.roles import Role
 
 
 class UserFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name or username"), method="search")
+    q = django_filters.CharFilter(label=_("Name or username"), method="search", max_length=100)
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, method="filter_role")
-    unit = django_filters.CharFilter(label=_("Unit code"), method="filter_unit")
+    unit = django_filters.CharFilter(label=_("Unit code"), method="filter_unit", max_length=20)
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from vungxanh.accounts import actions
 from vungxanh.accounts.models import User
 from vungxanh.accounts.roles import ROLE_SPECS, Role
+from vungxanh.core.submissions import OnceFormMixin
 from vungxanh.geo.models import AdminUnit, Facility
 
 
@@ -104,7 +105,7 @@ class AssignmentForm(forms.Form):
         return data
 
 
-class UserCreateForm(AssignmentForm):
+class UserCreateForm(OnceFormMixin, AssignmentForm):
     username = forms.RegexField(
         label=_("Username"),
         regex=r"^[a-z0-9._-]{3,64}$",

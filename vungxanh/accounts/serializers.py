@@ -36,6 +36,8 @@ class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
 
 class UserSerializer(serializers.ModelSerializer[User]):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    # Not an EmailField: most accounts have no address, and "" is not an email.
+    email = serializers.CharField(read_only=True, help_text=_("Email address, or empty."))
     assignments = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,6 +58,17 @@ class UserSerializer(serializers.ModelSerializer[User]):
     def get_assignments(self, obj: User) -> list[dict[str, Any]]:
         active = [a for a in obj.assignments.all() if a.is_active]
         return list(AssignmentSerializer(active, many=True).data)
+
+
+class NewUserSerializer(UserSerializer):
+    """A created user; ``initial_password`` is the generated password when none was given
+    (shown once), else null."""
+
+    initial_password = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "initial_password"]
+        read_only_fields = fields
 
 
 def _unit(code: str) -> AdminUnit:

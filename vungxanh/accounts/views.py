@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,9 +29,10 @@ from vungxanh.accounts.forms import (
 from vungxanh.accounts.models import ApiToken, Assignment, User
 from vungxanh.accounts.roles import ROLE_SPECS
 from vungxanh.core import audit
-from vungxanh.core.http import AuthedHttpRequest, flash_errors
+from vungxanh.core.http import AuthedHttpRequest, add_errors, flash_errors
 from vungxanh.core.pagination import paginate, query_without_page
 from vungxanh.core.scoping import object_view, require_perm, scope_of
+from vungxanh.core.submissions import Submission
 
 
 class LoginView(auth_views.LoginView):
@@ -77,6 +80,9 @@ def user_list(request: AuthedHttpRequest) -> HttpResponse:
 def user_create(request: AuthedHttpRequest) -> HttpResponse:
     require_perm(request.user, "accounts.add_user")
     form = UserCreateForm(request.POST or None, actor=request.user)
+    once = Submission(request, "accounts:user-create")
+    if request.method == "POST" and (again := once.repeat()) is not None:
+        return again  # a double click: the account exists
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -93,21 +99,48 @@ def user_create(request: AuthedHttpRequest) -> HttpResponse:
                 facility=data["facility"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
+            # A repeat goes to the account's page: the password is shown only once.
+            once.done(reverse("accounts:user-detail", args=[user.public_id]))
             return render(
                 request,
                 "accounts/user_created.html",
                 {"new_user": user, "password": password},
             )
+    once.release()
     return render(request, "accounts/user_form.html", {"form": form})
 
 
 @login_required
 @object_view(User)
 def user_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    return _user_page(request, public_id)
+
+
+def _user_page(
+    request: AuthedHttpRequest,
+    public_id: Any,
+    *,
+    edit_form: UserEditForm | None = None,
+    assignment_form: AssignmentForm | None = None,
+) -> HttpResponse:
+    """The user's page; with a refused form, that form as sent, with its errors."""
     user = get_object_or_404(User.objects.restrict(request.user, "view"), public_id=public_id)
     can_change = User.objects.restrict(request.user, "change").filter(pk=user.pk).exists()
+    refused = edit_form is not None or assignment_form is not None
+    if edit_form is None and can_change:
+        edit_form = UserEditForm(
+            initial={
+                "full_name": user.full_name,
+                "email": user.email,
+                "phone": user.phone,
+                "organisation": user.organisation,
+                "is_active": user.is_active,
+            }
+        )
+    if assignment_form is None and can_change:
+        assignment_form = AssignmentForm(actor=request.user)
     return render(
         request,
         "accounts/user_detail.html",
@@ -119,20 +152,13 @@ def user_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             "tokens": user.api_tokens.all()[:20],
             "events": audit.events_for(user)[:20],
             "can_change": can_change,
-            "assignment_form": AssignmentForm(actor=request.user) if can_change else None,
-            "edit_form": UserEditForm(
-                initial={
-                    "full_name": user.full_name,
-                    "email": user.email,
-                    "phone": user.phone,
-                    "organisation": user.organisation,
-                    "is_active": user.is_active,
-                }
-            )
-            if can_change
-            else None,
+            "assignment_form": assignment_form,
+            "edit_form": edit_form,
+            "edit_open": refused and edit_form is not None and edit_form.is_bound,
+            "assignment_open": refused and assignment_form is not None and assignment_form.is_bound,
             "role_specs": ROLE_SPECS,
         },
+        status=400 if refused else 200,
     )
 
 
@@ -146,15 +172,14 @@ def _managed_user(request: AuthedHttpRequest, public_id: str) -> User:
 def user_edit(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     user = _managed_user(request, public_id)
     form = UserEditForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.update_user(actor=request.user, user=user, **form.cleaned_data)
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-    else:
-        flash_errors(request, form)
+    if not form.is_valid():
+        return _user_page(request, user.public_id, edit_form=form)
+    try:
+        actions.update_user(actor=request.user, user=user, **form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return _user_page(request, user.public_id, edit_form=form)
+    messages.success(request, _("Saved."))
     return redirect("accounts:user-detail", public_id=user.public_id)
 
 
@@ -164,22 +189,21 @@ def user_edit(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
 def assignment_add(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     user = _managed_user(request, public_id)
     form = AssignmentForm(request.POST, actor=request.user)
-    if form.is_valid():
-        try:
-            actions.add_assignment(
-                actor=request.user,
-                user=user,
-                role=form.cleaned_data["role"],
-                unit=form.cleaned_data["unit"],
-                write_unit=form.cleaned_data["write_unit"],
-                facility=form.cleaned_data["facility"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("Assignment added."))
-    else:
-        flash_errors(request, form)
+    if not form.is_valid():
+        return _user_page(request, user.public_id, assignment_form=form)
+    try:
+        actions.add_assignment(
+            actor=request.user,
+            user=user,
+            role=form.cleaned_data["role"],
+            unit=form.cleaned_data["unit"],
+            write_unit=form.cleaned_data["write_unit"],
+            facility=form.cleaned_data["facility"],
+        )
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return _user_page(request, user.public_id, assignment_form=form)
+    messages.success(request, _("Assignment added."))
     return redirect("accounts:user-detail", public_id=user.public_id)
 
 

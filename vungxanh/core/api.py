@@ -1,11 +1,52 @@
-"""Scoped viewsets: every API read goes through restrict()."""
+"""Scoped viewsets: every API read goes through restrict(). Their OpenAPI schema documents
+the error answers every endpoint gives, not only the happy path."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django.db.models import Model, QuerySet
-from rest_framework import viewsets
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework import serializers, viewsets
+from rest_framework.schemas.inspectors import ViewInspector
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """The body of 401, 403, 404 and 405 answers."""
+
+    detail = serializers.CharField()
+
+
+#: The body of a 400 answer: the wrong fields (``non_field_errors`` for the whole input),
+#: each with a list of messages (a nested object for list and object fields).
+VALIDATION_ERROR: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": "Field name → list of messages (an object for nested fields).",
+    "example": {"cccd": ["The citizen ID (CCCD) must have 12 digits, not 11."]},
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema plus the errors: 401/403 without valid credentials, 404 for
+    objects outside the caller's area (and pages past the end), 400 for bad input."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        detail_view = "{" in self.path
+        errors: dict[str, Any] = {
+            "401": ErrorSerializer,
+            "403": ErrorSerializer,
+            "404": ErrorSerializer,
+        }
+        if self.method in ("POST", "PUT", "PATCH") or not detail_view:
+            errors["400"] = VALIDATION_ERROR
+        for code, body in sorted(errors.items()):
+            if code not in responses:
+                responses[code] = self._get_response_for_code(body, code, direction=direction)
+        return responses
 
 
 class ScopedViewSetMixin:
@@ -13,6 +54,7 @@ class ScopedViewSetMixin:
     ``queryset`` only names the model (for the schema and the contract test)."""
 
     lookup_field = "public_id"
+    schema: ViewInspector | None = AutoSchema()
     action_map: ClassVar[dict[str, str]] = {
         "list": "view",
         "retrieve": "view",

@@ -16,8 +16,15 @@ from vungxanh.core import context
 from vungxanh.core.models import AuditEvent
 
 
+def _text(value: str) -> str:
+    # PostgreSQL text and jsonb refuse NUL; the log keeps a visible mark in its place.
+    return value.replace("\x00", "\ufffd")
+
+
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return _text(value)
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
@@ -27,10 +34,10 @@ def _jsonable(value: Any) -> Any:
         public_id = getattr(value, "public_id", None)
         return str(public_id) if public_id else value.pk
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {_text(str(k)): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
-    return str(value)
+    return _text(str(value))
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -75,7 +82,7 @@ def record(
         actor=actor if is_user else None,
         actor_label=actor.get_username() if actor is not None else "anonymous",
         verb=verb,
-        unit_path=unit_path,
+        unit_path=_text(unit_path),
         request_id=ctx.request_id if ctx else "",
         ip=ctx.ip if ctx else None,
         changes=_jsonable(dict(changes or {})),
@@ -84,9 +91,10 @@ def record(
     if target is not None:
         event.target_type = target_type(target)
         event.target_id = str(getattr(target, "public_id", None) or target.pk)
-        event.target_label = (target_label if target_label is not None else str(target))[:255]
+        label = target_label if target_label is not None else str(target)
+        event.target_label = _text(label)[:255]
     elif target_label:
-        event.target_label = target_label[:255]
+        event.target_label = _text(target_label)[:255]
     event.save(force_insert=True)
     return event
 

@@ -8,15 +8,16 @@ from vungxanh.core.models import AuditEvent
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
+    # Lengths bounded: a LIKE pattern of thousands of characters is refused by SQLite.
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=200)
     actor = django_filters.CharFilter(
-        label=_("Actor"), field_name="actor_label", lookup_expr="iexact"
+        label=_("Actor"), field_name="actor_label", lookup_expr="iexact", max_length=150
     )
-    verb = django_filters.CharFilter(label=_("Action"), field_name="verb")
-    target_type = django_filters.CharFilter(label=_("Target type"))
-    target_id = django_filters.CharFilter(label=_("Target id"))
+    verb = django_filters.CharFilter(label=_("Action"), field_name="verb", max_length=64)
+    target_type = django_filters.CharFilter(label=_("Target type"), max_length=100)
+    target_id = django_filters.CharFilter(label=_("Target id"), max_length=64)
     unit_path = django_filters.CharFilter(
-        label=_("Unit path"), field_name="unit_path", lookup_expr="startswith"
+        label=_("Unit path"), field_name="unit_path", lookup_expr="startswith", max_length=255
     )
     since = django_filters.DateFilter(label=_("From"), field_name="time", lookup_expr="date__gte")
     until = django_filters.DateFilter(label=_("To"), field_name="time", lookup_expr="date__lte")

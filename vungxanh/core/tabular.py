@@ -51,9 +51,17 @@ def _read_csv(data: bytes) -> list[dict[str, str]]:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
+        return _rows(header, reader)
     except StopIteration as exc:
         raise TableError(_("The file is empty.")) from exc
-    return _rows(header, reader)
+    except csv.Error as exc:  # a cell longer than the csv module takes, a broken quote
+        raise TableError(
+            _(
+                "Line %(line)d of the file cannot be read: a cell is too long or a quotation "
+                "mark is not closed."
+            )
+            % {"line": reader.line_num}
+        ) from exc
 
 
 def _read_xlsx(data: bytes) -> list[dict[str, str]]:
@@ -63,18 +71,23 @@ def _read_xlsx(data: bytes) -> list[dict[str, str]]:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise TableError(_("The Excel file cannot be read.")) from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
     try:
-        header = next(rows)
-    except StopIteration as exc:
-        raise TableError(_("The file is empty.")) from exc
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        try:
+            header = next(rows)
+        except StopIteration as exc:
+            raise TableError(_("The file is empty.")) from exc
 
-    def cells() -> Iterable[list[str]]:
-        for raw in rows:
-            yield ["" if v is None else _cell(v) for v in raw]
+        def cells() -> Iterable[list[str]]:
+            for raw in rows:
+                yield ["" if v is None else _cell(v) for v in raw]
 
-    return _rows(list(header), cells())
+        return _rows(list(header), cells())
+    except TableError:
+        raise
+    except Exception as exc:  # a sheet that breaks while it is read
+        raise TableError(_("The Excel file cannot be read.")) from exc
 
 
 def _cell(value: Any) -> str:

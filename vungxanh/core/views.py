@@ -97,18 +97,28 @@ def job_download(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
+def _api_error(request: HttpRequest, status: int, message: str) -> JsonResponse | None:
+    """Under /api/ errors are JSON like the API's own (``{"detail": …}``), also for
+    addresses no route matches (``/api/v1/units/0.5/``)."""
+    if not request.path.startswith("/api/"):
+        return None
+    return JsonResponse({"detail": message}, status=status)
+
+
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return _api_error(request, 404, _("Not found.")) or render(request, "404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # Rendered without the request: the database may be the thing that failed.
-    return HttpResponse(loader.render_to_string("500.html"), status=500)
+    api = _api_error(request, 500, _("Server error; nothing was saved. Try again later."))
+    return api or HttpResponse(loader.render_to_string("500.html"), status=500)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    return _api_error(request, 403, _("Not allowed.")) or render(request, "403.html", status=403)
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "400.html", status=400)
+    api = _api_error(request, 400, _("Bad request."))
+    return api or render(request, "400.html", status=400)

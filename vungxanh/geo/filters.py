@@ -11,11 +11,11 @@ from vungxanh.geo.models import AdminUnit, Facility
 
 
 class UnitFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name or code"), method="search")
+    q = django_filters.CharFilter(label=_("Name or code"), method="search", max_length=100)
     level = django_filters.ChoiceFilter(label=_("Level"), choices=AdminUnit.Level.choices)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=AdminUnit.Kind.choices)
     parent = django_filters.UUIDFilter(label=_("Parent unit"), field_name="parent__public_id")
-    code = django_filters.CharFilter(label=_("Code"))
+    code = django_filters.CharFilter(label=_("Code"), max_length=20)
     structure = django_filters.ChoiceFilter(
         label=_("Structure"), choices=AdminUnit.Structure.choices
     )
@@ -41,7 +41,7 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class FacilityFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name or code"), method="search")
+    q = django_filters.CharFilter(label=_("Name or code"), method="search", max_length=100)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Facility.Kind.choices)
     unit = django_filters.UUIDFilter(label=_("Unit"), method="filter_unit")
     is_active = django_filters.BooleanFilter(label=_("Active"))

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vungxanh.core.scoping import scope_of
+from vungxanh.core.submissions import OnceFormMixin
 from vungxanh.geo.models import AdminUnit
 
 VILLAGE_KIND_ALIASES = {
@@ -118,7 +119,7 @@ class UnitPopulationForm(forms.ModelForm[AdminUnit]):
         return data
 
 
-class UploadForm(forms.Form):
+class UploadForm(OnceFormMixin, forms.Form):
     file = forms.FileField(
         label=_("File (.csv or .xlsx)"),
         help_text=_("At most 20 MB. The first row holds the column names."),
@@ -133,7 +134,7 @@ class UploadForm(forms.Form):
         return f
 
 
-class VillageForm(forms.Form):
+class VillageForm(OnceFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     kind = forms.ChoiceField(
         label=_("Kind"),

@@ -9,13 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from vungxanh.core.http import AuthedHttpRequest
+from vungxanh.core.http import AuthedHttpRequest, add_errors
 from vungxanh.core.jobs import start_job
 from vungxanh.core.pagination import paginate, query_without_page
 from vungxanh.core.scoping import object_view, require_perm, scope_of
+from vungxanh.core.submissions import Submission
 from vungxanh.geo import actions
 from vungxanh.geo.filters import FacilityFilter, UnitFilter
 from vungxanh.geo.forms import UnitPopulationForm, UploadForm, VillageForm
@@ -107,6 +109,9 @@ def village_create(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         public_id=public_id,
     )
     form = VillageForm(request.POST or None)
+    once = Submission(request, f"geo:village-create:{commune.pk}")
+    if request.method == "POST" and (again := once.repeat()) is not None:
+        return again  # a double click creates one village
     if request.method == "POST" and form.is_valid():
         try:
             village = actions.create_village(
@@ -117,10 +122,11 @@ def village_create(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
                 population=form.cleaned_data["population"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Village %(name)s created.") % {"name": village.name})
-            return redirect("geo:adminunit-detail", public_id=commune.public_id)
+            return once.done(reverse("geo:adminunit-detail", args=[commune.public_id]))
+    once.release()
     return render(request, "geo/village_form.html", {"unit": commune, "form": form})
 
 
@@ -148,6 +154,9 @@ def unit_import(request: AuthedHttpRequest, what: str) -> HttpResponse:
     if spec is None:
         return render(request, "404.html", status=404)
     form = UploadForm(request.POST or None, request.FILES or None)
+    once = Submission(request, f"geo:unit-import:{what}")
+    if request.method == "POST" and (again := once.repeat()) is not None:
+        return again  # one import per upload, not two
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         job = start_job(
@@ -157,7 +166,8 @@ def unit_import(request: AuthedHttpRequest, what: str) -> HttpResponse:
             input_name=upload.name,
             input_data=upload.read(),
         )
-        return redirect("core:job-detail", public_id=job.public_id)
+        return once.done(reverse("core:job-detail", args=[job.public_id]))
+    once.release()
     return render(request, "geo/unit_import.html", {"form": form, "spec": spec, "what": what})
 
 
