@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +39,7 @@ from vungxanh.declarations.questions import (
 from vungxanh.geo.models import AdminUnit, Facility
 from vungxanh.people import actions as people_actions
 from vungxanh.people.duplicates import commune_of
-from vungxanh.people.models import Person
+from vungxanh.people.models import Household, Person
 
 ADD_DECLARATION = "declarations.add_declaration"
 
@@ -161,6 +161,37 @@ def submit_declaration(
             actor=actor, person=person, reason=flag, unit=place_unit, declaration=declaration, at=at
         )
     return declaration, True
+
+
+@transaction.atomic
+def submit_household_declarations(
+    *,
+    actor: Any,
+    household: Household,
+    entries: Iterable[tuple[Person, Mapping[str, Any]]],
+    at: datetime.datetime | None = None,
+) -> list[Declaration]:
+    """The door-to-door screen: one whole-population declaration for each member met at
+    home, all or none (a refused answer saves nobody, so that sending the corrected
+    household again declares nobody twice)."""
+    saved = []
+    for person, answers in entries:
+        if person.household_id != household.pk:
+            raise ValidationError(
+                _("%(name)s is not a member of this household.") % {"name": person.full_name}
+            )
+        declaration, _created = submit_declaration(
+            actor=actor,
+            kind=FormKind.POPULATION,
+            answers=answers,
+            channel=Channel.DOOR_TO_DOOR,
+            person=person,
+            unit=household.unit,
+            address=household.address,
+            at=at,
+        )
+        saved.append(declaration)
+    return saved
 
 
 def _rename(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:

@@ -85,7 +85,12 @@ class DeclarationViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         audit.record_view(actor=request.user, target=declaration, unit_path=declaration.unit.path)
         return Response(DeclarationSerializer(declaration).data)
 
-    @extend_schema(request=DeclarationCreateSerializer, responses={201: DeclarationSerializer})
+    @extend_schema(
+        request=DeclarationCreateSerializer,
+        responses={200: DeclarationSerializer, 201: DeclarationSerializer},
+        description="Record a declaration (201). The same ``token`` sent again answers the "
+        "first declaration, unchanged (200).",
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require_perm(request.user, "declarations.add_declaration")
         serializer = DeclarationCreateSerializer(data=request.data)
@@ -153,7 +158,12 @@ class DiaryEntryViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("monitoring", "person", "form").order_by("-day", "-id")
 
-    @extend_schema(request=DiaryEntryCreateSerializer, responses={201: DiaryEntrySerializer})
+    @extend_schema(
+        request=DiaryEntryCreateSerializer,
+        responses={200: DiaryEntrySerializer, 201: DiaryEntrySerializer},
+        description="Record a day of a diary (201); a second entry for the same day replaces "
+        "the first one's answers (200).",
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = DiaryEntryCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -50,7 +50,7 @@ class DeclarationFilter(UnitFilterMixin, django_filters.FilterSet):
         label=_("To"), field_name="submitted_at", lookup_expr="date__lte"
     )
     person = django_filters.UUIDFilter(label=_("Person"), field_name="person__public_id")
-    place_code = django_filters.CharFilter(label=_("Venue or checkpoint code"))
+    place_code = django_filters.CharFilter(label=_("Venue or checkpoint code"), max_length=64)
 
     class Meta:
         model = Declaration

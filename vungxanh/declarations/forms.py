@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vungxanh.core.submissions import OnceFormMixin
 from vungxanh.declarations.models import FollowUp, FormDefinition, FormKind, Monitoring
 from vungxanh.declarations.questions import answers_from, build_fields
 from vungxanh.geo.models import AdminUnit
@@ -182,6 +183,17 @@ class MonitoringForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
 
+class EndMonitoringForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Note (optional)"), "aria-label": _("Note")}
+        ),
+    )
+
+
 class DiaryDayForm(AnswersForm):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -191,7 +203,7 @@ class DiaryDayForm(AnswersForm):
         self.order_fields(["day"])
 
 
-class PublishForm(forms.Form):
+class PublishForm(OnceFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     intro = forms.CharField(
         label=_("Introduction"), widget=forms.Textarea(attrs={"rows": 3}), required=False

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from vungxanh.core.http import add_errors, csrf_rejection
 from vungxanh.core.middleware import client_ip
 from vungxanh.core.scoping import public_view
 from vungxanh.declarations import actions, ratelimit
@@ -25,6 +30,10 @@ from vungxanh.declarations.models import Channel, Declaration, FollowUp, FormKin
 
 DEVICE_COOKIE = "vx_device"
 RECEIPT_KEY = "declarations_receipt"
+STALE_FORM = _(
+    "This page was open for too long, or your browser's cookies were cleared, so it was not "
+    "sent. Your answers are still here: check them and send again."
+)
 
 
 def _device(request: HttpRequest) -> str:
@@ -78,14 +87,28 @@ def mask_name(name: str) -> str:
 def declare_home(request: HttpRequest) -> HttpResponse:
     place = request.GET.get("ma", "").strip()[:64]
     if place:
-        return redirect(f"/khai-bao/dia-diem/?ma={place}")
+        return redirect(
+            f"{reverse('declare:declare', args=['dia-diem'])}?{urlencode({'ma': place})}"
+        )
     return _with_device(
         request, render(request, "declarations/public/home.html", {"slugs": SLUG_OF})
     )
 
 
+def _stale(request: HttpRequest, form: Any) -> bool:
+    """A form sent with a stale CSRF token (cookies cleared, the page open for days) is not
+    recorded, but shown again as filled in, with a fresh token and a word of explanation:
+    the resident loses nothing they typed."""
+    if csrf_rejection(request) is None:
+        return False
+    form.is_valid()
+    form.add_error(None, STALE_FORM)
+    return True
+
+
 @public_view
 @never_cache
+@csrf_exempt  # checked in the view (_stale): a stale token must not lose the resident's answers
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest, slug: str) -> HttpResponse:
     kind = PUBLIC_SLUGS.get(slug)
@@ -93,15 +116,19 @@ def declare(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "404.html", status=404)
     definition = actions.form_in_force(kind)
     place_code = request.GET.get("ma", "").strip()[:64]
+    status = 200
     if request.method == "POST":
         form = PublicDeclarationForm(request.POST, definition=definition)
         token = request.POST.get("token", "")
-        done = Declaration.objects.filter(token=token).first() if _is_uuid(token) else None
-        if done is not None:  # the same form sent twice: one declaration
+        if _stale(request, form):
+            status = 403
+        elif (
+            done := Declaration.objects.filter(token=token).first() if _is_uuid(token) else None
+        ) is not None:  # the same form sent twice: one declaration
             return _receipt_redirect(request, done)
-        if not _admitted(request, ratelimit.DEVICE, ratelimit.ADDRESS):
+        elif not _admitted(request, ratelimit.DEVICE, ratelimit.ADDRESS):
             return _too_many(request)
-        if form.is_valid():
+        elif form.is_valid():
             try:
                 declaration, _created = actions.submit_declaration(
                     actor=None,
@@ -128,6 +155,7 @@ def declare(request: HttpRequest, slug: str) -> HttpResponse:
             "definition": definition,
             "place_code": place_code or form["place_code"].value(),
         },
+        status=status,
     )
     return _with_device(request, response)
 
@@ -144,15 +172,7 @@ def _is_uuid(value: str) -> bool:
 
 def _add_errors(form: Any, exc: ValidationError) -> None:
     names = {"birth_year": "birth", "birth_date": "birth", "residence_unit": "unit"}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        name: str | None = names.get(field, field)
-        if name not in form.fields:
-            name = f"q_{field}" if f"q_{field}" in form.fields else None
-        for error in errors:
-            form.add_error(name, error)
+    add_errors(form, exc, aliases=names, prefix="q_")
 
 
 def _receipt_redirect(request: HttpRequest, declaration: Declaration) -> HttpResponse:
@@ -186,6 +206,7 @@ def declare_done(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @never_cache
+@csrf_exempt  # checked in the view (_stale), as for the declaration
 @require_http_methods(["GET", "POST"])
 def diary(request: HttpRequest, token: str) -> HttpResponse:
     """A person under monitoring records their day through their secret link."""
@@ -197,10 +218,13 @@ def diary(request: HttpRequest, token: str) -> HttpResponse:
     entry = monitoring.entries.filter(day=today).first()
     form = AnswersForm(request.POST or None, definition=definition, initial=_initial(entry))
     saved = False
+    status = 200
     if request.method == "POST":
-        if not _admitted(request, ratelimit.DIARY, ratelimit.ADDRESS):
+        if _stale(request, form):
+            status = 403
+        elif not _admitted(request, ratelimit.DIARY, ratelimit.ADDRESS):
             return _too_many(request)
-        if form.is_valid():
+        elif form.is_valid():
             try:
                 entry, _created = actions.record_diary_entry(
                     actor=None, monitoring=monitoring, answers=form.answers(), day=today
@@ -222,6 +246,7 @@ def diary(request: HttpRequest, token: str) -> HttpResponse:
             "open": open_,
             "entries": monitoring.entries.order_by("-day")[:14],
         },
+        status=status,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from typing import Any
 
 import segno
@@ -20,9 +21,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vungxanh.core import audit
-from vungxanh.core.http import AuthedHttpRequest, flash_errors
+from vungxanh.core.http import AuthedHttpRequest, add_errors, flash_errors
 from vungxanh.core.pagination import paginate, query_without_page
 from vungxanh.core.scoping import object_view, require_perm, scope_of
+from vungxanh.core.submissions import Submission
 from vungxanh.declarations import actions
 from vungxanh.declarations.filters import (
     DeclarationFilter,
@@ -34,12 +36,12 @@ from vungxanh.declarations.forms import (
     AnswersForm,
     DiaryDayForm,
     DoorToDoorMemberForm,
+    EndMonitoringForm,
     FollowUpResolveForm,
     MonitoringForm,
     PublishForm,
 )
 from vungxanh.declarations.models import (
-    Channel,
     Declaration,
     FollowUp,
     FormDefinition,
@@ -186,31 +188,32 @@ def door_to_door_household(request: AuthedHttpRequest, public_id: str) -> HttpRe
         )
         for index, _member in enumerate(members)
     ]
-    if request.method == "POST" and all(form.is_valid() for form in forms):
-        saved = 0
-        try:
-            for member, form in zip(members, forms, strict=True):
-                if not form.cleaned_data.get("present"):
-                    continue
-                actions.submit_declaration(
-                    actor=request.user,
-                    kind=FormKind.POPULATION,
-                    answers=form.answers(),
-                    channel=Channel.DOOR_TO_DOOR,
-                    person=member,
-                    unit=household.unit,
-                    address=household.address,
+    once = Submission(request, f"declarations:door-to-door:{household.pk}")
+    if request.method == "POST":
+        if (again := once.repeat()) is not None:  # a double tap saves the household once
+            return again
+        if all(form.is_valid() for form in forms):
+            entries = [
+                (member, form.answers())
+                for member, form in zip(members, forms, strict=True)
+                if form.cleaned_data.get("present")
+            ]
+            try:
+                saved = actions.submit_household_declarations(
+                    actor=request.user, household=household, entries=entries
                 )
-                saved += 1
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(
-                request,
-                _("%(n)d declarations saved for %(address)s.")
-                % {"n": saved, "address": household.address},
-            )
-            return redirect("declarations:door-to-door-village", public_id=household.unit.public_id)
+            except ValidationError as exc:
+                flash_errors(request, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(n)d declarations saved for %(address)s.")
+                    % {"n": len(saved), "address": household.address},
+                )
+                return once.done(
+                    reverse("declarations:door-to-door-village", args=[household.unit.public_id])
+                )
+        once.release()
     today = timezone.localdate()
     done_today = set(
         Declaration.objects.filter(person__in=members, submitted_at__date=today).values_list(
@@ -227,6 +230,7 @@ def door_to_door_household(request: AuthedHttpRequest, public_id: str) -> HttpRe
                 for m, f in zip(members, forms, strict=True)
             ],
             "definition": definition,
+            "submission": once.key_value or uuid.uuid4(),
         },
     )
 
@@ -263,6 +267,17 @@ def followup_list(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @object_view(FollowUp)
 def followup_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    return _followup_page(request, public_id)
+
+
+def _followup_page(
+    request: AuthedHttpRequest,
+    public_id: Any,
+    *,
+    resolve_form: FollowUpResolveForm | None = None,
+    monitor_form: MonitoringForm | None = None,
+) -> HttpResponse:
+    """The follow-up's page; with a refused form, that form as sent, with its errors."""
     item = get_object_or_404(
         FollowUp.objects.restrict(request.user, "view").select_related(
             "person__residence_unit",
@@ -279,6 +294,7 @@ def followup_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     monitoring = Monitoring.objects.filter(
         person=item.person, status=Monitoring.Status.ACTIVE
     ).first()
+    refused = resolve_form is not None or monitor_form is not None
     return render(
         request,
         "declarations/followup_detail.html",
@@ -291,10 +307,12 @@ def followup_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             .filter(person=item.person)
             .order_by("-submitted_at")[:5],
             "can_change": can_change and item.is_pending,
-            "resolve_form": FollowUpResolveForm(),
-            "monitor_form": MonitoringForm(initial={"reason": _reason_for(item)}),
+            "resolve_form": resolve_form or FollowUpResolveForm(),
+            "monitor_form": monitor_form or MonitoringForm(initial={"reason": _reason_for(item)}),
+            "monitor_open": monitor_form is not None,
             "monitoring": monitoring,
         },
+        status=400 if refused else 200,
     )
 
 
@@ -329,8 +347,7 @@ def followup_resolve(request: AuthedHttpRequest, public_id: str) -> HttpResponse
     item = _changeable_item(request, public_id)
     form = FollowUpResolveForm(request.POST)
     if not form.is_valid():
-        flash_errors(request, form)
-        return redirect("declarations:followup-detail", public_id=item.public_id)
+        return _followup_page(request, item.public_id, resolve_form=form)
     try:
         actions.resolve_follow_up(
             actor=request.user,
@@ -339,8 +356,8 @@ def followup_resolve(request: AuthedHttpRequest, public_id: str) -> HttpResponse
             note=form.cleaned_data["note"],
         )
     except ValidationError as exc:
-        flash_errors(request, exc)
-        return redirect("declarations:followup-detail", public_id=item.public_id)
+        add_errors(form, exc)
+        return _followup_page(request, item.public_id, resolve_form=form)
     messages.success(request, _("Follow-up closed."))
     return redirect("declarations:followup-list")
 
@@ -352,8 +369,7 @@ def followup_monitor(request: AuthedHttpRequest, public_id: str) -> HttpResponse
     item = _changeable_item(request, public_id)
     form = MonitoringForm(request.POST)
     if not form.is_valid():
-        flash_errors(request, form)
-        return redirect("declarations:followup-detail", public_id=item.public_id)
+        return _followup_page(request, item.public_id, monitor_form=form)
     try:
         monitoring = actions.start_monitoring(
             actor=request.user,
@@ -367,8 +383,8 @@ def followup_monitor(request: AuthedHttpRequest, public_id: str) -> HttpResponse
         if item.status == FollowUp.Status.OPEN:
             actions.take_follow_up(actor=request.user, follow_up=item)
     except ValidationError as exc:
-        flash_errors(request, exc)
-        return redirect("declarations:followup-detail", public_id=item.public_id)
+        add_errors(form, exc)
+        return _followup_page(request, item.public_id, monitor_form=form)
     messages.success(request, _("Health monitoring started."))
     return redirect("declarations:monitoring-detail", public_id=monitoring.public_id)
 
@@ -459,6 +475,17 @@ def _is_uuid(value: str) -> bool:
 @login_required
 @object_view(Monitoring)
 def monitoring_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    return _monitoring_page(request, public_id)
+
+
+def _monitoring_page(
+    request: AuthedHttpRequest,
+    public_id: Any,
+    *,
+    form: DiaryDayForm | None = None,
+    end_form: EndMonitoringForm | None = None,
+) -> HttpResponse:
+    """The monitoring's page; with a refused form, that form as sent, with its errors."""
     monitoring = get_object_or_404(
         Monitoring.objects.restrict(request.user, "view").select_related("person", "unit"),
         public_id=public_id,
@@ -470,6 +497,7 @@ def monitoring_detail(request: AuthedHttpRequest, public_id: str) -> HttpRespons
     )
     link = request.build_absolute_uri(reverse("declare:diary", args=[monitoring.access_token]))
     entries = list(monitoring.entries.select_related("form", "recorded_by").order_by("-day"))
+    refused = form is not None or end_form is not None
     return render(
         request,
         "declarations/monitoring_detail.html",
@@ -477,9 +505,12 @@ def monitoring_detail(request: AuthedHttpRequest, public_id: str) -> HttpRespons
             "monitoring": monitoring,
             "entries": [(e, describe(e.form.questions, e.answers)) for e in entries],
             "can_change": can_change and monitoring.status == Monitoring.Status.ACTIVE,
-            "form": DiaryDayForm(definition=definition) if can_change else None,
+            "form": form or (DiaryDayForm(definition=definition) if can_change else None),
+            "form_open": form is not None or not entries,
+            "end_form": end_form or EndMonitoringForm(),
             "link": link,
         },
+        status=400 if refused else 200,
     )
 
 
@@ -510,20 +541,19 @@ def monitoring_entry(request: AuthedHttpRequest, public_id: str) -> HttpResponse
         Monitoring.objects.restrict(request.user, "change"), public_id=public_id
     )
     form = DiaryDayForm(request.POST, definition=actions.form_in_force(FormKind.DIARY))
-    if form.is_valid():
-        try:
-            actions.record_diary_entry(
-                actor=request.user,
-                monitoring=monitoring,
-                answers=form.answers(),
-                day=form.cleaned_data["day"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("Diary entry saved."))
-    else:
-        flash_errors(request, form)
+    if not form.is_valid():
+        return _monitoring_page(request, monitoring.public_id, form=form)
+    try:
+        actions.record_diary_entry(
+            actor=request.user,
+            monitoring=monitoring,
+            answers=form.answers(),
+            day=form.cleaned_data["day"],
+        )
+    except ValidationError as exc:
+        add_errors(form, exc, prefix="q_")
+        return _monitoring_page(request, monitoring.public_id, form=form)
+    messages.success(request, _("Diary entry saved."))
     return redirect("declarations:monitoring-detail", public_id=monitoring.public_id)
 
 
@@ -534,9 +564,12 @@ def monitoring_end(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     monitoring = get_object_or_404(
         Monitoring.objects.restrict(request.user, "change"), public_id=public_id
     )
+    form = EndMonitoringForm(request.POST)
+    if not form.is_valid():
+        return _monitoring_page(request, monitoring.public_id, end_form=form)
     try:
         actions.end_monitoring(
-            actor=request.user, monitoring=monitoring, note=request.POST.get("note", "")
+            actor=request.user, monitoring=monitoring, note=form.cleaned_data["note"]
         )
     except ValidationError as exc:
         flash_errors(request, exc)
@@ -560,7 +593,7 @@ def form_list(request: AuthedHttpRequest) -> HttpResponse:
     in_force = {kind: FormDefinition.objects.in_force(kind, now) for kind in FormKind.values}
     shown = None
     version = request.GET.get("version", "")
-    if version.isdigit() and request.GET.get("kind") in FormKind.values:
+    if version.isascii() and version.isdigit() and request.GET.get("kind") in FormKind.values:
         shown = base.filter(kind=request.GET["kind"], version=int(version)).first()
     return render(
         request,
@@ -606,6 +639,9 @@ def form_publish(request: AuthedHttpRequest) -> HttpResponse:
             "questions": json.dumps(current.questions, ensure_ascii=False, indent=2),
         }
     form = PublishForm(request.POST or None, initial=initial)
+    once = Submission(request, "declarations:form-publish")
+    if request.method == "POST" and (again := once.repeat()) is not None:
+        return again  # one new version, not two
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -619,7 +655,7 @@ def form_publish(request: AuthedHttpRequest) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -629,18 +665,10 @@ def form_publish(request: AuthedHttpRequest) -> HttpResponse:
                     "at": timezone.localtime(definition.valid_from).strftime("%H:%M %d/%m/%Y"),
                 },
             )
-            return redirect(form_url(definition))
+            return once.done(form_url(definition))
+    once.release()
     return render(
         request,
         "declarations/formdefinition_form.html",
         {"form": form, "kind": kind, "kind_label": FormKind(kind).label, "current": current},
     )
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        form.add_error(None, exc)

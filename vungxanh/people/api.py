@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +24,7 @@ from vungxanh.people.filters import HouseholdFilter, PersonFilter
 from vungxanh.people.models import Household, Person
 from vungxanh.people.search import RankedNames, search_q
 from vungxanh.people.serializers import (
+    ExactMatchSerializer,
     HouseholdSerializer,
     HouseholdWriteSerializer,
     IdentifySerializer,
@@ -32,11 +35,14 @@ from vungxanh.people.serializers import (
 
 class NoCountPagination(PageNumberPagination):
     """Pages without COUNT(*) over the whole registry: ``count`` is null and ``next`` is
-    given when another page exists."""
+    given when another page exists. Pages past :data:`MAX_PAGE` answer 404 (the offset of
+    a page number typed by hand must stay a number the database can take)."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    MAX_PAGE = 100_000
+    invalid_page_message: Any = _("Invalid page.")
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
         self.request = request
@@ -45,6 +51,8 @@ class NoCountPagination(PageNumberPagination):
             self.number = max(1, int(request.query_params.get(self.page_query_param, 1)))
         except ValueError:
             self.number = 1
+        if self.number > self.MAX_PAGE:
+            raise NotFound(self.invalid_page_message)
         start = (self.number - 1) * size
         rows = list(queryset[start : start + size + 1])
         self.has_next = len(rows) > size
@@ -115,7 +123,10 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         audit.record_view(actor=request.user, target=person, unit_path=person.residence_unit.path)
         return Response(PersonSerializer(person).data)
 
-    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    @extend_schema(
+        request=PersonWriteSerializer,
+        responses={201: PersonSerializer, 409: ExactMatchSerializer},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require_perm(request.user, "people.add_person")
         serializer = PersonWriteSerializer(data=request.data)
@@ -152,7 +163,9 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
             return Response(status=status.HTTP_405_METHOD_NOT_ALLOWED)
         return super().update(request, *args, **kwargs)
 
-    @extend_schema(request=IdentifySerializer, responses=PersonSerializer)
+    @extend_schema(
+        request=IdentifySerializer, responses={200: PersonSerializer, 201: PersonSerializer}
+    )
     @action(detail=False, methods=["post"])
     def identify(self, request: Request) -> Response:
         """Find a person by citizen ID, or by phone, name and year of birth; register a

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vungxanh.core.scoping import scope_of
+from vungxanh.core.submissions import OnceFormMixin
 from vungxanh.geo.models import AdminUnit
 from vungxanh.people.identity import IdentityError, fold_name, parse_birth, parse_cccd_qr
 from vungxanh.people.models import Comorbidity, PriorityGroup, Relation, Sex
@@ -136,12 +137,13 @@ class PersonForm(forms.Form):
     def action_kwargs(self) -> dict[str, Any]:
         """The cleaned data as keyword arguments of ``create_person``/``update_person``."""
         data = dict(self.cleaned_data)
+        data.pop("submission", None)
         birth_date, birth_year = data.pop("birth")
         data["birth_date"], data["birth_year"] = birth_date, birth_year
         return data
 
 
-class NewPersonForm(PersonForm):
+class NewPersonForm(OnceFormMixin, PersonForm):
     confirm_new = forms.BooleanField(
         label=_("This is somebody else: register a new person"), required=False
     )
@@ -163,7 +165,7 @@ class CccdQrForm(forms.Form):
             raise exc.as_validation_error() from None
 
 
-class HouseholdForm(forms.Form):
+class HouseholdForm(OnceFormMixin, forms.Form):
     unit = ResidenceChoiceField(label=_("Village or commune"), queryset=AdminUnit.objects.none())
     address = forms.CharField(label=_("Address"), max_length=255)
 
@@ -196,7 +198,7 @@ class NotDuplicateForm(forms.Form):
     note = forms.CharField(label=_("Why (optional)"), max_length=255, required=False)
 
 
-class UploadForm(forms.Form):
+class UploadForm(OnceFormMixin, forms.Form):
     file = forms.FileField(
         label=_("File (.csv or .xlsx)"),
         help_text=_("At most 20 MB. The first row holds the column names."),

@@ -30,6 +30,9 @@ _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 #: Shorter folded text is matched as a whole name or a prefix only (a trigram index cannot
 #: help with one or two letters, and "an" is inside half the names of a province).
 MIN_CONTAINS = 3
+#: Longer text is cut: nobody's name or number is longer, and a LIKE pattern of thousands of
+#: characters is refused by SQLite ("pattern too complex") and slow elsewhere.
+MAX_QUERY = 100
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class SearchQuery:
 
 
 def search_q(text: str) -> SearchQuery:
-    raw = (text or "").strip()
+    raw = (text or "").strip()[:MAX_QUERY].strip()
     if not raw:
         return SearchQuery("empty", "", None)
     compact = _SEPARATORS.sub("", raw)

@@ -13,12 +13,27 @@ from vungxanh.people.models import Comorbidity, Household, Person, PriorityGroup
 class UnitCodeField(serializers.SlugRelatedField[AdminUnit]):
     """A commune or village given by its code (``06649``, ``06649-01``)."""
 
+    default_error_messages = {
+        "does_not_exist": _("No current commune or village has the code {value}."),
+        "invalid": _("Give the code of a commune or village as text, e.g. 06649."),
+    }
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             slug_field="code",
             queryset=AdminUnit.objects.current().filter(level__gte=AdminUnit.Level.COMMUNE),
             **kwargs,
         )
+
+    def to_internal_value(self, data: Any) -> AdminUnit:
+        # Never ask the database about text no unit code can be (PostgreSQL refuses NUL).
+        if not isinstance(data, str | int) or isinstance(data, bool):
+            self.fail("invalid")
+        code = str(data).strip()
+        if not code or len(code) > 20 or not code.isprintable():
+            shown = "".join(c for c in code[:20] if c.isprintable())
+            self.fail("does_not_exist", slug_name=self.slug_field, value=shown)
+        return super().to_internal_value(code)
 
 
 class PersonSerializer(serializers.ModelSerializer[Person]):
@@ -31,6 +46,9 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
     household = serializers.UUIDField(source="household.public_id", read_only=True, allow_null=True)
     merged_into = serializers.UUIDField(
         source="merged_into.public_id", read_only=True, allow_null=True
+    )
+    relation_to_head = serializers.ChoiceField(
+        choices=Relation.choices, allow_blank=True, read_only=True
     )
 
     class Meta:
@@ -110,6 +128,18 @@ class PersonWriteSerializer(serializers.Serializer[Any]):
                 {"birth_date": _("The date of birth is in the future.")}
             )
         return attrs
+
+
+class ExactMatchSerializer(serializers.Serializer[Any]):
+    """The 409 answer of ``POST /persons/``: the person is already registered."""
+
+    detail = serializers.CharField()
+    matches = serializers.ListField(
+        child=serializers.UUIDField(), help_text=_("The matching persons in your area.")
+    )
+    matches_outside_your_area = serializers.IntegerField(
+        help_text=_("How many matching persons are registered elsewhere (never named).")
+    )
 
 
 class IdentifySerializer(serializers.Serializer[Any]):

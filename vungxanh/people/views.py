@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vungxanh.core import audit
-from vungxanh.core.http import AuthedHttpRequest, flash_errors
+from vungxanh.core.http import AuthedHttpRequest, add_errors, flash_errors
 from vungxanh.core.jobs import start_job
 from vungxanh.core.pagination import paginate, query_without_page
 from vungxanh.core.scoping import object_view, require_perm, scope_of
+from vungxanh.core.submissions import Submission
 from vungxanh.geo.models import AdminUnit
 from vungxanh.people import actions
 from vungxanh.people.filters import DuplicateFilter, PersonFilter
@@ -54,6 +55,8 @@ from vungxanh.people.panels import person_panels
 from vungxanh.people.search import RankedNames, search_q
 
 VIEW_PERSON = "people.view_person"
+#: The form's name of the birth fields the actions name separately.
+BIRTH = {"birth_year": "birth", "birth_date": "birth"}
 
 
 def parse_uuid(value: str) -> uuid.UUID | None:
@@ -175,24 +178,28 @@ def person_create(request: AuthedHttpRequest) -> HttpResponse:
         initial = {"residence_unit": household.unit_id, "residence_address": household.address}
     form = NewPersonForm(request.POST or None, initial=initial, actor=request.user)
     matches: list[dict[str, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        relation = request.POST.get("relation", "") if household else ""
-        kwargs = form.action_kwargs()
-        try:
-            person = actions.create_person(
-                actor=request.user,
-                household=household,
-                relation_to_head=relation if relation in Relation.values else "",
-                **kwargs,
-            )
-        except actions.ExactMatch as exc:
-            matches = _match_rows(request, exc.matches)
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("%(name)s registered.") % {"name": person.full_name})
-            return redirect("people:person-detail", public_id=person.public_id)
+    once = Submission(request, "people:person-create")
+    if request.method == "POST":
+        if (again := once.repeat()) is not None:  # a double click: the first one registered
+            return again
+        if form.is_valid():
+            relation = request.POST.get("relation", "") if household else ""
+            try:
+                person = actions.create_person(
+                    actor=request.user,
+                    household=household,
+                    relation_to_head=relation if relation in Relation.values else "",
+                    **form.action_kwargs(),
+                )
+            except actions.ExactMatch as exc:
+                matches = _match_rows(request, exc.matches)
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                add_errors(form, exc, aliases=BIRTH)
+            else:
+                messages.success(request, _("%(name)s registered.") % {"name": person.full_name})
+                return once.done(reverse("people:person-detail", args=[person.public_id]))
+        once.release()  # refused: the corrected form may be sent with the same key
     return render(
         request,
         "people/person_form.html",
@@ -238,7 +245,7 @@ def person_edit(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         try:
             actions.update_person(actor=request.user, person=person, **form.action_kwargs())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc, aliases=BIRTH)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("people:person-detail", public_id=person.public_id)
@@ -358,24 +365,36 @@ def household_create(request: AuthedHttpRequest) -> HttpResponse:
         if unit is not None:
             initial["unit"] = unit.pk
     form = HouseholdForm(request.POST or None, initial=initial, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            household = actions.create_household(
-                actor=request.user,
-                unit=form.cleaned_data["unit"],
-                address=form.cleaned_data["address"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Household created. Add its members."))
-            return redirect("people:household-detail", public_id=household.public_id)
+    once = Submission(request, "people:household-create")
+    if request.method == "POST":
+        if (again := once.repeat()) is not None:
+            return again
+        if form.is_valid():
+            try:
+                household = actions.create_household(
+                    actor=request.user,
+                    unit=form.cleaned_data["unit"],
+                    address=form.cleaned_data["address"],
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Household created. Add its members."))
+                return once.done(reverse("people:household-detail", args=[household.public_id]))
+        once.release()
     return render(request, "people/household_form.html", {"form": form})
 
 
 @login_required
 @object_view(Household)
 def household_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    return _household_page(request, public_id)
+
+
+def _household_page(
+    request: AuthedHttpRequest, public_id: Any, *, address_form: HouseholdAddressForm | None = None
+) -> HttpResponse:
+    """The household's page; with a refused address, the form as sent, with its error."""
     household = get_object_or_404(
         Household.objects.restrict(request.user, "view").select_related("unit__parent", "head"),
         public_id=public_id,
@@ -405,8 +424,11 @@ def household_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse
             "candidates": candidates,
             "searched": text,
             "relations": Relation.choices,
-            "address_form": HouseholdAddressForm(initial={"address": household.address}),
+            "address_form": address_form
+            or HouseholdAddressForm(initial={"address": household.address}),
+            "address_open": address_form is not None,
         },
+        status=200 if address_form is None else 400,
     )
 
 
@@ -422,13 +444,12 @@ def _changeable_household(request: AuthedHttpRequest, public_id: str) -> Househo
 def household_edit(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     household = _changeable_household(request, public_id)
     form = HouseholdAddressForm(request.POST)
-    if form.is_valid():
-        actions.update_household(
-            actor=request.user, household=household, address=form.cleaned_data["address"]
-        )
-        messages.success(request, _("Changes saved."))
-    else:
-        flash_errors(request, form)
+    if not form.is_valid():
+        return _household_page(request, household.public_id, address_form=form)
+    actions.update_household(
+        actor=request.user, household=household, address=form.cleaned_data["address"]
+    )
+    messages.success(request, _("Changes saved."))
     return redirect("people:household-detail", public_id=household.public_id)
 
 
@@ -506,6 +527,13 @@ def duplicate_list(request: AuthedHttpRequest) -> HttpResponse:
 @login_required
 @object_view(DuplicateCandidate)
 def duplicate_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    return _duplicate_page(request, public_id)
+
+
+def _duplicate_page(
+    request: AuthedHttpRequest, public_id: Any, *, dismiss_form: NotDuplicateForm | None = None
+) -> HttpResponse:
+    """The pair side by side; with a refused "not the same person", the form as sent."""
     pair = get_object_or_404(
         DuplicateCandidate.objects.restrict(request.user, "view").select_related(
             "person_a__residence_unit__parent",
@@ -547,8 +575,9 @@ def duplicate_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse
             .filter(pk=pair.pk)
             .exists()
             and pair.status == DuplicateCandidate.Status.OPEN,
-            "dismiss_form": NotDuplicateForm(),
+            "dismiss_form": dismiss_form or NotDuplicateForm(),
         },
+        status=200 if dismiss_form is None else 400,
     )
 
 
@@ -591,9 +620,13 @@ def duplicate_merge(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
 def duplicate_dismiss(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     pair = _open_pair(request, public_id)
     form = NotDuplicateForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():  # e.g. a note too long: keep it on screen, decide nothing yet
+        return _duplicate_page(request, pair.public_id, dismiss_form=form)
     actions.mark_not_duplicate(
-        actor=request.user, person_a=pair.person_a, person_b=pair.person_b, note=note
+        actor=request.user,
+        person_a=pair.person_a,
+        person_b=pair.person_b,
+        note=form.cleaned_data["note"],
     )
     messages.success(
         request, _("Recorded: not the same person. This pair will not be offered again.")
@@ -628,16 +661,21 @@ def duplicate_scan(request: AuthedHttpRequest) -> HttpResponse:
 def person_import(request: AuthedHttpRequest) -> HttpResponse:
     require_perm(request.user, "people.add_person")
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        job = start_job(
-            actor=request.user,
-            kind="vungxanh.people.imports.import_people",
-            label=_("Import people: %(file)s") % {"file": upload.name},
-            input_name=upload.name,
-            input_data=upload.read(),
-        )
-        return redirect("core:job-detail", public_id=job.public_id)
+    once = Submission(request, "people:person-import")
+    if request.method == "POST":
+        if (again := once.repeat()) is not None:  # one import per upload, not two
+            return again
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            job = start_job(
+                actor=request.user,
+                kind="vungxanh.people.imports.import_people",
+                label=_("Import people: %(file)s") % {"file": upload.name},
+                input_name=upload.name,
+                input_data=upload.read(),
+            )
+            return once.done(reverse("core:job-detail", args=[job.public_id]))
+        once.release()
     return render(request, "people/person_import.html", {"form": form, "columns": IMPORT_COLUMNS})
 
 

@@ -48,3 +48,87 @@ def test_registering_offers_the_existing_record_first(page, login, world):
     offer.locator("a").click()
     page.wait_for_url(f"**/people/{existing.public_id}/")
     assert Person.objects.count() == 1
+
+
+# --- the chip ID card's QR with the camera (Chromium's fake camera plays a QR video) -------
+
+CARD = (
+    "022190001234|123456789|Lê Thị Căn Cước|02011990|Nữ|"
+    "Tổ 1, khu 2, Phường Hà Khánh, Thành phố Hạ Long, Quảng Ninh|05062021"
+)
+
+
+def _scan_with_camera(chromium, live_server, tmp_path, username, text):
+    """Log in as ``username`` in a browser whose camera shows the QR of ``text``, open
+    /people/scan/ and press "Use the camera"; return the page after the scan."""
+    from vungxanh.people.tests.camera import camera_browser, qr_video
+    from vungxanh.testing import PASSWORD
+
+    browser = camera_browser(chromium, qr_video(text, tmp_path / "card.y4m"))
+    context = browser.new_context(base_url=live_server.url, locale="vi-VN")
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    page.console_messages = []
+    page.on("console", lambda m: page.console_messages.append(m.text))
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url("**/")
+    page.goto("/people/scan/")
+    camera = page.locator("#scan-camera")
+    assert camera.inner_text() == "Dùng camera"  # shown once the page knows it can scan
+    with page.expect_navigation(timeout=20000):
+        camera.click()
+    page.wait_for_load_state()
+    return browser, page
+
+
+def test_scanning_a_registered_card_with_the_camera_opens_the_record(
+    chromium, live_server, tmp_path, world
+):
+    holder = PersonFactory.create(
+        full_name="Lê Thị Căn Cước",
+        name_folded="le thi can cuoc",
+        sex="female",
+        birth_year=1990,
+        cccd="022190001234",
+        residence_unit=world.village_a,
+    )
+    browser, page = _scan_with_camera(chromium, live_server, tmp_path, "commune_a", CARD)
+    try:
+        page.wait_for_url(f"**/people/{holder.public_id}/")
+        assert page.locator("h1").inner_text().startswith("Lê Thị Căn Cước")
+        assert not [m for m in page.console_messages if "Content Security Policy" in m]
+    finally:
+        browser.close()
+
+
+def test_scanning_an_unknown_card_with_the_camera_prefills_the_registration(
+    chromium, live_server, tmp_path, world
+):
+    browser, page = _scan_with_camera(chromium, live_server, tmp_path, "commune_a", CARD)
+    try:
+        page.wait_for_url("**/people/new/")
+        assert "Chưa có ai đăng ký với số CCCD này" in page.locator(".messages").inner_text()
+        assert page.input_value("#id_full_name") == "Lê Thị Căn Cước"
+        assert page.input_value("#id_cccd") == "022190001234"
+        assert page.input_value("#id_birth") == "02/01/1990"
+        assert page.is_checked("input[name=sex][value=female]")
+        assert page.input_value("#id_residence_address").startswith("Tổ 1, khu 2")
+        assert not Person.objects.exists()  # nothing saved before the official checks it
+    finally:
+        browser.close()
+
+
+def test_scanning_a_wrong_code_with_the_camera_explains_what_is_wrong(
+    chromium, live_server, tmp_path, world
+):
+    browser, page = _scan_with_camera(
+        chromium, live_server, tmp_path, "commune_a", "https://example.com/not-an-id-card"
+    )
+    try:
+        assert page.url.endswith("/people/scan/")
+        assert "phải có 7 trường" in page.locator(".form-errors, .error").first.inner_text()
+    finally:
+        browser.close()
