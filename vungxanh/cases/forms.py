@@ -14,11 +14,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from vungxanh.cases.actions.contacts import NewContactPerson
 from vungxanh.cases.models import Basis, Case, ExposureType
 from vungxanh.cases.rules import TracingRules
 from vungxanh.core.scoping import path_prefix_q, scope_of
 from vungxanh.geo.models import AdminUnit
-from vungxanh.people.models import Person
+from vungxanh.people.forms import ResidenceChoiceField, residence_units
+from vungxanh.people.models import Person, Sex
+from vungxanh.people.search import search_q
 from vungxanh.venues.models import Venue
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -36,6 +39,33 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+#: Dates and times the pages accept: anything else is a typing mistake (and the year 1 or
+#: 9999 cannot even be converted between time zones).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def check_year(value: datetime.date | None) -> None:
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s."),
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+
+
+class DateField(forms.DateField):
+    def clean(self, value: Any) -> Any:
+        out = super().clean(value)
+        check_year(out)
+        return out
+
+
+class DateTimeField(forms.DateTimeField):
+    def clean(self, value: Any) -> Any:
+        out = super().clean(value)
+        check_year(out)
+        return out
 
 
 def local_input(value: datetime.datetime | None) -> str:
@@ -82,6 +112,10 @@ class PersonLookupMixin:
     cleaned_data: dict[str, Any]
 
     data: Any
+    not_found_message: Any = _("Nobody in the registry has this citizen ID or phone.")
+    missing_message: Any = _(
+        "Choose the person from the search, or give their citizen ID or phone number."
+    )
 
     def lookup_person(self, identifier: str) -> Person:
         public_id = _as_uuid(self.data.get("person"))
@@ -89,8 +123,6 @@ class PersonLookupMixin:
             person = Person.objects.current().filter(public_id=public_id).first()
             if person is not None:
                 return person
-        from vungxanh.people.search import search_q
-
         query = search_q(identifier or "")
         if query.kind in {"cccd", "cmnd", "phone"} and query.condition is not None:
             found = list(Person.objects.current().filter(query.condition).order_by("pk")[:2])
@@ -100,10 +132,8 @@ class PersonLookupMixin:
                 raise ValidationError(
                     _("Several persons have this phone number; search by name or citizen ID.")
                 )
-            raise ValidationError(_("Nobody in the registry has this citizen ID or phone."))
-        raise ValidationError(
-            _("Choose the person from the search, or give their citizen ID or phone number.")
-        )
+            raise ValidationError(self.not_found_message)
+        raise ValidationError(self.missing_message)
 
 
 class CaseForm(PersonLookupMixin, forms.Form):
@@ -122,10 +152,8 @@ class CaseForm(PersonLookupMixin, forms.Form):
         initial=Case.Classification.CONFIRMED,
     )
     basis = forms.ChoiceField(label=_("Basis"), choices=Basis.choices, initial=Basis.PCR_POSITIVE)
-    sample_date = forms.DateField(
-        label=_("Positive sample date"), required=False, widget=DateInput()
-    )
-    onset_date = forms.DateField(
+    sample_date = DateField(label=_("Positive sample date"), required=False, widget=DateInput())
+    onset_date = DateField(
         label=_("Symptom onset"),
         required=False,
         widget=DateInput(),
@@ -142,9 +170,7 @@ class CaseForm(PersonLookupMixin, forms.Form):
         required=False,
         help_text=_("Empty: the commune where the person lives."),
     )
-    isolated_at = forms.DateTimeField(
-        label=_("Isolated at"), required=False, widget=DateTimeInput()
-    )
+    isolated_at = DateTimeField(label=_("Isolated at"), required=False, widget=DateTimeInput())
     lab_reference = forms.CharField(label=_("Laboratory reference"), max_length=100, required=False)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -172,13 +198,9 @@ class CaseForm(PersonLookupMixin, forms.Form):
 
 
 class CaseEditForm(forms.Form):
-    sample_date = forms.DateField(
-        label=_("Positive sample date"), required=False, widget=DateInput()
-    )
-    onset_date = forms.DateField(label=_("Symptom onset"), required=False, widget=DateInput())
-    isolated_at = forms.DateTimeField(
-        label=_("Isolated at"), required=False, widget=DateTimeInput()
-    )
+    sample_date = DateField(label=_("Positive sample date"), required=False, widget=DateInput())
+    onset_date = DateField(label=_("Symptom onset"), required=False, widget=DateInput())
+    isolated_at = DateTimeField(label=_("Isolated at"), required=False, widget=DateTimeInput())
     status = forms.ChoiceField(label=_("Status"), choices=Case.Status.choices)
     source = forms.ChoiceField(label=_("Source"), choices=Case.Source.choices)
     note = forms.CharField(
@@ -222,8 +244,8 @@ class LandmarkForm(forms.Form):
     )
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     unit = UnitChoiceField(label=_("Unit"), queryset=AdminUnit.objects.none(), required=False)
-    start = forms.DateTimeField(label=_("From"), widget=DateTimeInput())
-    end = forms.DateTimeField(label=_("Until"), widget=DateTimeInput())
+    start = DateTimeField(label=_("From"), widget=DateTimeInput())
+    end = DateTimeField(label=_("Until"), widget=DateTimeInput())
     vehicle = forms.CharField(
         label=_("Vehicle"),
         max_length=120,
@@ -276,16 +298,43 @@ def tristate(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
+class ContactResidenceField(ResidenceChoiceField):
+    default_error_messages = {
+        "invalid_choice": _(
+            "Choose a commune or village of your area: you may register only people who live "
+            "there. For someone who lives elsewhere, give their citizen ID or phone if they are "
+            "registered, or ask their commune to register them."
+        )
+    }
+
+
 class ContactForm(PersonLookupMixin, forms.Form):
+    """An interview contact: a person chosen from the search, found by citizen ID or phone,
+    or — not in the registry yet — described by what the interview gave (name, year of
+    birth, sex, phone, where they live) and registered with the contact."""
+
     identifier = forms.CharField(
         label=_("Citizen ID or phone"),
         max_length=20,
         required=False,
         help_text=_("Or search by name above and choose the person."),
     )
+    full_name = forms.CharField(label=_("Full name"), max_length=120, required=False)
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"), min_value=1900, max_value=2100, required=False
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
+    cccd = forms.CharField(label=_("Citizen ID (CCCD)"), max_length=20, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    residence_unit = ContactResidenceField(
+        label=_("Lives in (commune or village)"),
+        queryset=AdminUnit.objects.none(),
+        required=False,
+    )
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
     exposure_type = forms.ChoiceField(label=_("Exposure"), choices=ExposureType.choices)
-    exposure_start = forms.DateTimeField(label=_("From"), required=False, widget=DateTimeInput())
-    exposure_end = forms.DateTimeField(label=_("Until"), required=False, widget=DateTimeInput())
+    exposure_start = DateTimeField(label=_("From"), required=False, widget=DateTimeInput())
+    exposure_end = DateTimeField(label=_("Until"), required=False, widget=DateTimeInput())
     within_2m = forms.ChoiceField(label=_("Within 2 m"), choices=TRISTATE, required=False)
     masked = forms.ChoiceField(label=_("Both wearing masks"), choices=TRISTATE, required=False)
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
@@ -293,21 +342,85 @@ class ContactForm(PersonLookupMixin, forms.Form):
         label=_("Confirm as F1 now (creates the tracing task)"), required=False, initial=True
     )
 
+    not_found_message = _(
+        "Nobody in the registry has this citizen ID or phone. To register the person, fill "
+        "in their name, year of birth, sex and where they live below."
+    )
+    missing_message = _(
+        "Choose the person from the search, give their citizen ID or phone number, or "
+        "describe the person below if they are not in the registry."
+    )
+    NEW_PERSON_FIELDS = ("full_name", "birth_year", "sex", "cccd", "phone", "residence_unit")
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["residence_unit"]
+        field.queryset = residence_units(actor, action="add")
+
+    def describes_new_person(self) -> bool:
+        return any(self.data.get(name) for name in self.NEW_PERSON_FIELDS)
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         if self.errors:
             return data
-        try:
-            data["person_obj"] = self.lookup_person(data.get("identifier", ""))
-        except ValidationError as exc:
-            self.add_error("identifier", exc)
+        data["person_obj"] = data["new_person"] = None
+        if self.describes_new_person() and not _as_uuid(self.data.get("person")):
+            # Found or registered by the action (identify_person), which checks every part;
+            # without a citizen ID it matches on the phone, name and year of birth.
+            identifier = search_q(data.get("identifier") or "")
+            if not data.get("cccd") and identifier.kind != "cccd":
+                if not data.get("full_name"):
+                    self.add_error("full_name", _("Enter the full name."))
+                if not data.get("birth_year"):
+                    self.add_error("birth_year", _("Enter the year of birth."))
+                if not data.get("phone") and identifier.kind != "phone":
+                    self.add_error("phone", _("Enter the phone number or the citizen ID."))
+                if self.errors:
+                    return data
+            data["new_person"] = NewContactPerson(
+                full_name=data.get("full_name") or "",
+                birth_year=data.get("birth_year"),
+                sex=data.get("sex") or "",
+                cccd=data.get("cccd") or (identifier.value if identifier.kind == "cccd" else ""),
+                phone=data.get("phone") or (identifier.value if identifier.kind == "phone" else ""),
+                residence_unit=data.get("residence_unit"),
+                address=data.get("address") or "",
+            )
+        else:
+            try:
+                data["person_obj"] = self.lookup_person(data.get("identifier", ""))
+            except ValidationError as exc:
+                self.add_error("identifier", exc)
         start, end = data.get("exposure_start"), data.get("exposure_end")
         if start and end and end < start:
             self.add_error("exposure_end", _("The end is before the start."))
         data["within_2m"] = tristate(data.get("within_2m", ""))
         data["masked"] = tristate(data.get("masked", ""))
         return data
+
+
+class ConfirmTopForm(forms.Form):
+    """Confirm the N strongest proposals the official sees: the page sends the persons it
+    showed, in their order, so that a proposal decided meanwhile by somebody else is not
+    replaced by the next one down the list."""
+
+    n = forms.IntegerField(label=_("How many"), min_value=1, max_value=500)
+    shown = forms.CharField(widget=forms.HiddenInput, max_length=40_000)
+
+    def clean_shown(self) -> list[uuid.UUID]:
+        ids: list[uuid.UUID] = []
+        for part in self.cleaned_data["shown"].split(","):
+            value = _as_uuid(part.strip())
+            if value is None:
+                raise ValidationError(_("The list of proposals is damaged; reload the page."))
+            if value not in ids:
+                ids.append(value)
+        return ids
+
+    def chosen(self) -> list[uuid.UUID]:
+        return self.cleaned_data["shown"][: self.cleaned_data["n"]]
 
 
 class TaskStepForm(forms.Form):
@@ -319,7 +432,7 @@ class TaskStepForm(forms.Form):
             ("sampled", _("Sampled")),
         ],
     )
-    at = forms.DateTimeField(
+    at = DateTimeField(
         label=_("When"), required=False, widget=DateTimeInput(), help_text=_("Empty: now.")
     )
     quarantine_place = forms.CharField(
@@ -351,7 +464,7 @@ class ClusterForm(forms.Form):
 class RuleSetForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64)
     name = forms.CharField(label=_("Name"), max_length=200)
-    valid_from = forms.DateTimeField(label=_("In force from"), widget=DateTimeInput())
+    valid_from = DateTimeField(label=_("In force from"), widget=DateTimeInput())
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=255, required=False)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})

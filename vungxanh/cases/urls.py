@@ -17,6 +17,11 @@ urlpatterns = [
     path("<uuid:public_id>/landmarks/refresh/", cases.landmarks_refresh, name="landmark-refresh"),
     path("<uuid:public_id>/proposals/", tracing.case_proposals, name="case-proposals"),
     path("<uuid:public_id>/proposals/decide/", tracing.proposal_decide, name="proposal-decide"),
+    path(
+        "<uuid:public_id>/proposals/confirm-top/",
+        tracing.proposal_confirm_top,
+        name="proposal-confirm-top",
+    ),
     path("<uuid:public_id>/contacts/new/", tracing.contact_create, name="contact-create"),
     path("landmarks/<uuid:public_id>/publish/", cases.landmark_publish, name="landmark-publish"),
     path("landmarks/<uuid:public_id>/withdraw/", cases.landmark_withdraw, name="landmark-withdraw"),

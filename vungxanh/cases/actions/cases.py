@@ -395,7 +395,14 @@ def reinstate_case(*, actor: Any, case: Case) -> Case:
 
 
 def _close_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, int]:
-    counts = {"contacts": 0, "tasks": 0, "reopened_tasks": 0, "landmarks": 0, "clusters": 0}
+    counts = {
+        "contacts": 0,
+        "tasks": 0,
+        "repointed_tasks": 0,
+        "reopened_tasks": 0,
+        "landmarks": 0,
+        "clusters": 0,
+    }
     # 1. The case's own contacts.
     for contact in Contact.objects.select_for_update().filter(
         case=case, status__in=[Contact.Status.PROPOSED, Contact.Status.CONFIRMED]
@@ -421,8 +428,13 @@ def _close_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, 
         )
         if other is not None:
             if task.case_id == case.pk:
+                # Another case still needs this F1 traced: the task goes on under it, and
+                # remembers where it came from (reinstating this case moves it back).
                 task.case = other.case
-                task.save(update_fields=["case"])
+                task.repointed_from = case
+                task.save(update_fields=["case", "repointed_from"])
+                task_audit(actor, "repoint_task", task, reason="case_discarded", was=case)
+                counts["repointed_tasks"] += 1
             continue
         task.status_before_close = task.status
         task.status = TracingTask.Status.CANCELLED
@@ -475,13 +487,31 @@ def _close_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, 
 
 
 def _restore_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, int]:
-    counts = {"contacts": 0, "tasks": 0, "landmarks": 0, "clusters": 0}
+    counts = {
+        "contacts": 0,
+        "tasks": 0,
+        "repointed_tasks": 0,
+        "reopened_tasks": 0,
+        "landmarks": 0,
+        "clusters": 0,
+    }
+    restored: list[Contact] = []
     for contact in Contact.objects.select_for_update().filter(closed_by=case):
         contact.status = contact.status_before_close or Contact.Status.PROPOSED
         contact.status_before_close = ""
         contact.closed_by = None
         contact.save(update_fields=["status", "status_before_close", "closed_by"])
         counts["contacts"] += 1
+        restored.append(contact)
+    # Tasks that went on under another case of the same F1 come back to this one, whatever
+    # became of them meanwhile (a task done stays done: only its source case changes).
+    for task in TracingTask.objects.select_for_update().filter(repointed_from=case):
+        was = task.case
+        task.case = case
+        task.repointed_from = None
+        task.save(update_fields=["case", "repointed_from"])
+        task_audit(actor, "repoint_task", task, reason="case_reinstated", was=was)
+        counts["repointed_tasks"] += 1
     for task in TracingTask.objects.select_for_update().filter(
         closed_by_case=case, status=TracingTask.Status.CANCELLED
     ):
@@ -496,6 +526,7 @@ def _restore_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str
         task.save(update_fields=["status", "status_before_close", "closed_at", "closed_by_case"])
         task_audit(actor, "reopen_task", task, reason="case_reinstated")
         counts["tasks"] += 1
+    counts["reopened_tasks"] = _reopen_tasks_of(actor, case, restored, now)
     for landmark in Landmark.objects.select_for_update().filter(
         case=case, withdrawn_by_discard=True
     ):
@@ -513,6 +544,50 @@ def _restore_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str
         cluster.save(update_fields=["status", "status_before_close", "closed_at", "closed_by_case"])
         counts["clusters"] += 1
     return counts
+
+
+def _reopen_tasks_of(
+    actor: Any, case: Case, contacts: list[Contact], now: datetime.datetime
+) -> int:
+    """Confirmed F1 of a reinstated case whose task was cancelled meanwhile for a reason of
+    another case (the case it had moved to was discarded too, or that case's contact was
+    dismissed): the F1 is traced again for this case (their open task if they have one,
+    else the cancelled task reopens under this case)."""
+    reopened = 0
+    for contact in contacts:
+        if contact.status != Contact.Status.CONFIRMED or contact.degree != Contact.Degree.F1:
+            continue
+        if contact.task_id is None or contact.became_case_id is not None:
+            continue
+        task = TracingTask.objects.select_for_update().get(pk=contact.task_id)
+        if task.status != TracingTask.Status.CANCELLED:
+            continue
+        closer = task.closed_by_case
+        lock_person(contact.person)
+        open_task = TracingTask.objects.filter(person_id=task.person_id, status="open").first()
+        if open_task is not None:
+            contact.task = open_task
+            contact.save(update_fields=["task"])
+            continue
+        task.status = TracingTask.Status.OPEN
+        task.status_before_close = ""
+        task.closed_at = None
+        task.closed_by_case = None
+        task.case = case
+        task.repointed_from = None
+        task.save(
+            update_fields=[
+                "status",
+                "status_before_close",
+                "closed_at",
+                "closed_by_case",
+                "case",
+                "repointed_from",
+            ]
+        )
+        task_audit(actor, "reopen_task", task, reason="case_reinstated", was_closed_by=closer or "")
+        reopened += 1
+    return reopened
 
 
 def _regrade_on_confirm(actor: Any, case: Case, now: datetime.datetime) -> None:

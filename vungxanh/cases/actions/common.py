@@ -24,6 +24,23 @@ from vungxanh.people.models import Person
 LAB_REPORT_PERM = "labs.report_positive"
 #: Clock skew tolerated for times entered by hand ("in the future" checks).
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
+#: How long before a case's windows (or a task's creation) a time told in an interview may
+#: lie; earlier is a typing mistake.
+PAST_TOLERANCE_DAYS = 7
+
+
+def check_not_before(
+    value: datetime.datetime | None, earliest: datetime.datetime, field: str
+) -> None:
+    """A time from the interview must not lie long before the window it belongs to."""
+    if value is not None and value < earliest - datetime.timedelta(days=PAST_TOLERANCE_DAYS):
+        raise ValidationError(
+            {
+                field: _("This time is before %(date)s, outside the case's windows; check it.")
+                % {"date": timezone.localtime(earliest).strftime("%d/%m/%Y")}
+            }
+        )
+
 
 CASE_FIELDS = (
     "classification",
@@ -111,6 +128,14 @@ def check_dates(
     if anchor and today - anchor > datetime.timedelta(days=60):
         errors["onset_date" if onset_date else "sample_date"] = _(
             "This date is more than 60 days ago; check it."
+        )
+    elif (
+        anchor
+        and isolated_at
+        and isolated_at.date() < anchor - datetime.timedelta(days=PAST_TOLERANCE_DAYS)
+    ):
+        errors["isolated_at"] = _(
+            "The isolation time is long before the onset or sample date; check it."
         )
     if errors:
         raise ValidationError(errors)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +16,7 @@ from vungxanh.cases import services
 from vungxanh.cases.actions.common import (
     FUTURE_TOLERANCE,
     LAB_REPORT_PERM,
+    check_not_before,
     lock_case,
     lock_person,
     task_audit,
@@ -29,6 +32,7 @@ from vungxanh.cases.rules import TracingRules, rules_of
 from vungxanh.core import audit
 from vungxanh.core.scoping import OutOfScope, require, scope_of
 from vungxanh.geo.models import AdminUnit
+from vungxanh.people.actions import identify_person
 from vungxanh.people.models import Person
 
 
@@ -178,6 +182,60 @@ def decide_proposal(
     return contact
 
 
+@dataclass
+class BulkDecision:
+    """What :func:`confirm_proposals` did, person by person."""
+
+    confirmed: list[Contact] = field(default_factory=list)
+    already: list[Person] = field(default_factory=list)
+    refused: list[tuple[Person, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def confirm_proposals(*, actor: Any, case: Case, persons: Sequence[Person]) -> BulkDecision:
+    """Confirm several F1 proposals at once (the strongest ones the official saw), each
+    through :func:`decide_proposal` and audited as such. The case row is locked first, so
+    two officials confirming the same proposals one after the other or at the same moment
+    record each contact and each tracing task once: a proposal decided meanwhile (confirmed,
+    dismissed or closed) is left as it is and reported. A proposal that cannot be confirmed
+    (no exposure any more) is reported and the others are still confirmed."""
+    require(actor, case, "change")
+    case = lock_case(case)
+    if case.is_discarded:
+        raise ValidationError(_("A discarded case cannot be changed; reinstate it first."))
+    if not case.is_confirmed:
+        raise ValidationError(_("F1 are confirmed for confirmed cases only."))
+    wanted = list({p.pk: p for p in persons}.values())
+    decided = set(
+        Contact.objects.filter(case=case, degree=Contact.Degree.F1, person__in=wanted)
+        .exclude(status=Contact.Status.PROPOSED)
+        .values_list("person_id", flat=True)
+    )
+    result = BulkDecision()
+    for person in wanted:
+        if person.pk in decided:
+            result.already.append(person)
+            continue
+        try:
+            contact = decide_proposal(actor=actor, case=case, person=person, confirm=True)
+        except ValidationError as exc:
+            result.refused.append((person, " ".join(exc.messages)))
+        else:
+            result.confirmed.append(contact)
+    audit.record(
+        actor=actor,
+        verb="confirm_proposals",
+        target=case,
+        unit_path=case.responsible_unit.path,
+        extra={
+            "confirmed": [c.person_id for c in result.confirmed],
+            "already": [p.pk for p in result.already],
+            "refused": [p.pk for p, _why in result.refused],
+        },
+    )
+    return result
+
+
 def _drop_task_link(actor: Any, contact: Contact, now: datetime.datetime) -> None:
     """A contact dismissed after being confirmed: its task closes unless another confirmed
     contact still needs it."""
@@ -245,6 +303,11 @@ def add_contact(
     now = timezone.now()
     if exposure_start and exposure_start > now + FUTURE_TOLERANCE:
         raise ValidationError({"exposure_start": _("The start cannot be in the future.")})
+    if exposure_end and exposure_end > now + FUTURE_TOLERANCE:
+        raise ValidationError({"exposure_end": _("The end cannot be in the future.")})
+    earliest = services.landmark_window(case, now)[0]
+    check_not_before(exposure_start, earliest, "exposure_start")
+    check_not_before(exposure_end, earliest, "exposure_end")
     rules = rules_of(case.rule_set)
     minutes = (
         round((exposure_end - exposure_start).total_seconds() / 60)
@@ -307,6 +370,76 @@ def add_contact(
     if confirm:
         ensure_task(actor, contact, rules, now)
     return contact
+
+
+@dataclass(frozen=True)
+class NewContactPerson:
+    """What the interview gave about a contact who may not be in the registry yet."""
+
+    full_name: str
+    birth_year: int | None = None
+    sex: str = ""
+    cccd: str = ""
+    phone: str = ""
+    residence_unit: AdminUnit | None = None
+    address: str = ""
+
+
+@transaction.atomic
+def add_interview_contact(
+    *,
+    actor: Any,
+    case: Case,
+    identity: NewContactPerson,
+    exposure_type: str,
+    exposure_start: datetime.datetime | None = None,
+    exposure_end: datetime.datetime | None = None,
+    within_2m: bool | None = None,
+    masked: bool | None = None,
+    note: str = "",
+    confirm: bool = True,
+) -> tuple[Contact, bool]:
+    """A contact named in the interview by name, phone and address: found in the registry
+    (citizen ID, or phone with name and year of birth) or registered now as self-declared
+    (:func:`vungxanh.people.actions.identify_person`), then added as :func:`add_contact`
+    does. Registering needs the name, year of birth, sex and a residence in the official's
+    write scope. Returns ``(contact, person_created)``; nothing is kept if any step fails."""
+    require(actor, case, "change")
+    try:
+        person, created = identify_person(
+            actor=actor,
+            cccd=identity.cccd,
+            phone=identity.phone,
+            full_name=identity.full_name,
+            birth_year=identity.birth_year,
+            sex=identity.sex,
+            residence_unit=identity.residence_unit,
+            address=identity.address,
+            source="case_interview",
+        )
+    except OutOfScope:
+        raise ValidationError(
+            {
+                "residence_unit": _(
+                    "You may register only people who live in your area. For someone who "
+                    "lives elsewhere, give their citizen ID or phone if they are registered, "
+                    "or ask their commune to register them."
+                )
+            }
+        ) from None
+    contact = add_contact(
+        actor=actor,
+        case=case,
+        person=person,
+        exposure_type=exposure_type,
+        exposure_start=exposure_start,
+        exposure_end=exposure_end,
+        within_2m=within_2m,
+        masked=masked,
+        note=note,
+        confirm=confirm,
+    )
+    return contact, created
 
 
 @transaction.atomic
@@ -397,6 +530,7 @@ def record_task_step(
     moment = at or now
     if moment > now + FUTURE_TOLERANCE:
         raise ValidationError({"at": _("The time cannot be in the future.")})
+    check_not_before(moment, task.created_at, "at")
     field = f"{step}_at"
     before = audit.snapshot(task, [f"{s}_at" for s in TASK_STEPS] + ["status"])
     if getattr(task, field) is None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from vungxanh.cases import services
 from vungxanh.cases.actions.common import (
     FUTURE_TOLERANCE,
+    check_not_before,
     lock_case,
     user_of,
 )
@@ -115,10 +116,14 @@ def add_landmark(
         errors["place"] = _("Choose a venue or describe the place.")
     if end < start:
         errors["end"] = _("The end is before the start.")
-    if start > timezone.now() + FUTURE_TOLERANCE:
+    now = timezone.now()
+    if start > now + FUTURE_TOLERANCE:
         errors["start"] = _("The start cannot be in the future.")
+    elif end > now + FUTURE_TOLERANCE:
+        errors["end"] = _("The end cannot be in the future.")
     if errors:
         raise ValidationError(errors)
+    check_not_before(start, services.landmark_window(case, now)[0], "start")
     co_present = (
         services.co_present_count(venue.pk, start, end, case.person_id)
         if venue is not None

@@ -233,6 +233,18 @@ class TracingTask(PublicIdModel):
         related_name="+",
     )
     status_before_close = models.CharField(max_length=16, blank=True)
+    repointed_from = models.ForeignKey(
+        Case,
+        verbose_name=_("source case before it was discarded"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The task moved to another case of the same F1 when this one was discarded; "
+            "reinstating the case moves it back."
+        ),
+    )
 
     objects = TracingTaskQuerySet.as_manager()
 

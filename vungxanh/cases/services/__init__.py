@@ -33,7 +33,11 @@ from vungxanh.cases.services.landmarks import (
     source_candidates,
 )
 from vungxanh.cases.services.sql import Dialect
-from vungxanh.cases.services.status import has_epidemiological_link, is_under_tracing_as_f1
+from vungxanh.cases.services.status import (
+    f1_person_ids,
+    has_epidemiological_link,
+    is_under_tracing_as_f1,
+)
 from vungxanh.cases.services.windows import (
     commune_of,
     infectious_window,
@@ -55,6 +59,7 @@ __all__ = [
     "f1_candidates",
     "f1_exposure",
     "f1_pairs_for_cases",
+    "f1_person_ids",
     "f1_source_of",
     "f1_sql",
     "f2_candidates",

@@ -196,15 +196,22 @@ def test_task_board_highlights_overdue_and_records_steps(client_as, world, scene
     )
     assert "row-overdue" not in body(row)
     assert "đã thông báo" in body(row)
+    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
     response = client.post(
         f"/cases/tasks/{task.public_id}/step/",
-        {"step": "sampled", "at": "2999-01-01T00:00"},
+        {"step": "sampled", "at": tomorrow.strftime("%Y-%m-%dT%H:%M")},
     )
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.notified_at is not None
     assert task.sampled_at is None
     assert "Thời điểm không thể ở tương lai." in body(client.get(response["Location"]))
+    response = client.post(
+        f"/cases/tasks/{task.public_id}/step/", {"step": "sampled", "at": "2999-01-01T00:00"}
+    )
+    task.refresh_from_db()
+    assert task.sampled_at is None
+    assert "Nhập ngày trong khoảng từ 2000 đến 2100." in body(client.get(response["Location"]))
 
 
 def test_clusters_and_the_chain_data(client_as, world, scene):

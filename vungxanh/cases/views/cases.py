@@ -138,7 +138,7 @@ def case_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     contacts = list(
         case.contacts.filter(degree=Contact.Degree.F1)
         .exclude(status__in=[Contact.Status.DISMISSED, Contact.Status.PROPOSED])
-        .select_related("person", "task", "venue", "unit", "became_case")
+        .select_related("person", "task__case", "venue", "unit", "became_case")
         .order_by("-strength", "pk")
     )
     f2 = list(
@@ -230,12 +230,51 @@ def case_discard(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
 def case_reinstate(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     case = get_case(request, public_id, "change")
     try:
-        actions.reinstate_case(actor=request.user, case=case)
+        case = actions.reinstate_case(actor=request.user, case=case)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
         messages.success(request, _("The case was reinstated."))
+        for note in task_notes(case):
+            messages.info(request, note)
     return redirect("cases:case-detail", public_id=case.public_id)
+
+
+def task_notes(case: Case) -> list[str]:
+    """Why a confirmed F1 of a reinstated case has no open task of this case (the task was
+    done meanwhile, the F1 became a case, or another case's task already traces them)."""
+    notes: list[str] = []
+    contacts = (
+        case.contacts.filter(degree=Contact.Degree.F1, status=Contact.Status.CONFIRMED)
+        .select_related("person", "task__case", "became_case")
+        .order_by("pk")
+    )
+    for contact in contacts:
+        name = contact.person.full_name
+        task = contact.task
+        if contact.became_case is not None:
+            notes.append(
+                _("%(name)s became case %(case)s meanwhile: isolated as a case, no tracing task.")
+                % {"name": name, "case": contact.became_case}
+            )
+        elif task is None:
+            continue
+        elif task.status == TracingTask.Status.DONE:
+            notes.append(
+                _("The tracing task of %(name)s was completed meanwhile; it stays done.")
+                % {"name": name}
+            )
+        elif task.status == TracingTask.Status.OPEN and task.case_id != case.pk:
+            notes.append(
+                _("%(name)s is already traced by the open task of case %(case)s; it goes on.")
+                % {"name": name, "case": task.case}
+            )
+        elif task.status not in {TracingTask.Status.OPEN, TracingTask.Status.BECAME_CASE}:
+            notes.append(
+                _("The tracing task of %(name)s stays %(status)s.")
+                % {"name": name, "status": task.get_status_display().lower()}
+            )
+    return notes
 
 
 @login_required

@@ -9,15 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vungxanh.cases import actions, services
-from vungxanh.cases.forms import ContactForm
+from vungxanh.cases.forms import ConfirmTopForm, ContactForm
 from vungxanh.cases.models import Case, Contact
 from vungxanh.cases.views.common import can, get_case, get_contact, is_htmx
 from vungxanh.core import audit
-from vungxanh.core.http import AuthedHttpRequest, flash_errors
+from vungxanh.core.http import AuthedHttpRequest, add_errors, flash_errors
 from vungxanh.core.scoping import object_view
 from vungxanh.people.models import Person
 
@@ -60,6 +62,14 @@ def proposal_context(request: AuthedHttpRequest, case: Case, offset: int = 0) ->
         )
     }
     shown = len(page.items) + len(household) + len(stored)
+    # The proposals of the first page in the order shown: "confirm the N strongest".
+    top = (
+        [p.public_id for p in household]
+        + [c.person.public_id for c in stored]
+        + [p.person_public_id for p in page.items]
+        if offset == 0
+        else []
+    )
     if shown:
         audit.record(
             actor=request.user,
@@ -76,6 +86,9 @@ def proposal_context(request: AuthedHttpRequest, case: Case, offset: int = 0) ->
         "stored": stored,
         "offset": offset,
         "can_change": case.is_confirmed and can(request, case),
+        "top_ids": ",".join(str(pk) for pk in top),
+        "top_count": len(top),
+        "top_default": min(len(top), 10),
     }
 
 
@@ -124,6 +137,45 @@ def proposal_decide(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     return redirect("cases:case-detail", public_id=case.public_id)
 
 
+@login_required
+@object_view(Case)
+@require_POST
+def proposal_confirm_top(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    """Confirm the N strongest proposals shown on the case page, one audited decision each."""
+    case = get_case(request, public_id, "change")
+    form = ConfirmTopForm(request.POST)
+    if not form.is_valid():
+        flash_errors(request, form)
+        return redirect(reverse("cases:case-detail", args=[case.public_id]) + "#proposals")
+    chosen = form.chosen()
+    by_id = {p.public_id: p for p in Person.objects.filter(public_id__in=chosen)}
+    persons = [by_id[pk] for pk in chosen if pk in by_id]
+    try:
+        result = actions.confirm_proposals(actor=request.user, case=case, persons=persons)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        if result.confirmed:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d F1 confirmed; their communes have tracing tasks.",
+                    "%(n)d F1 confirmed; their communes have tracing tasks.",
+                    len(result.confirmed),
+                )
+                % {"n": len(result.confirmed)},
+            )
+        if result.already:
+            messages.info(
+                request,
+                _("Already decided meanwhile, left as they are: %(names)s.")
+                % {"names": ", ".join(p.full_name for p in result.already)},
+            )
+        for person, why in result.refused:
+            messages.error(request, f"{person.full_name}: {why}")
+    return redirect(reverse("cases:case-detail", args=[case.public_id]) + "#proposals")
+
+
 def _uuid_or_none(value: Any) -> Any:
     import uuid
 
@@ -138,25 +190,37 @@ def _uuid_or_none(value: Any) -> Any:
 @require_http_methods(["GET", "POST"])
 def contact_create(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     case = get_case(request, public_id, "change")
-    form = ContactForm(request.POST or None)
+    form = ContactForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        exposure = {
+            "exposure_type": data["exposure_type"],
+            "exposure_start": data["exposure_start"],
+            "exposure_end": data["exposure_end"],
+            "within_2m": data["within_2m"],
+            "masked": data["masked"],
+            "note": data["note"],
+            "confirm": data["confirm"],
+        }
+        created = False
         try:
-            contact = actions.add_contact(
-                actor=request.user,
-                case=case,
-                person=data["person_obj"],
-                exposure_type=data["exposure_type"],
-                exposure_start=data["exposure_start"],
-                exposure_end=data["exposure_end"],
-                within_2m=data["within_2m"],
-                masked=data["masked"],
-                note=data["note"],
-                confirm=data["confirm"],
-            )
+            if data["new_person"] is not None:
+                contact, created = actions.add_interview_contact(
+                    actor=request.user, case=case, identity=data["new_person"], **exposure
+                )
+            else:
+                contact = actions.add_contact(
+                    actor=request.user, case=case, person=data["person_obj"], **exposure
+                )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
+            if created:
+                messages.info(
+                    request,
+                    _("%(name)s was not in the registry and is now registered (self-declared).")
+                    % {"name": contact.person.full_name},
+                )
             if contact.status == Contact.Status.CONFIRMED:
                 messages.success(request, _("F1 confirmed; the commune has a tracing task."))
             else:
