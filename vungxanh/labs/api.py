@@ -22,9 +22,11 @@ from vungxanh.labs import actions, queries
 from vungxanh.labs.filters import PoolFilter, RunFilter, SampleFilter, SamplingTaskFilter
 from vungxanh.labs.models import Laboratory, Pool, Run, Sample, SamplingTask
 from vungxanh.labs.serializers import (
+    CorrectionInputSerializer,
     LaboratorySerializer,
     PlannerQuerySerializer,
     PoolSerializer,
+    ResultCorrectionSerializer,
     ResultInputSerializer,
     RunSerializer,
     SampleSerializer,
@@ -42,6 +44,20 @@ def _enter_result(request: Request, target: Pool | Sample) -> Response:
         ct=data.validated_data.get("ct"),
     )
     return Response(summary.as_dict())
+
+
+def _correct(request: Request, target: Pool | Sample) -> Response:
+    data = CorrectionInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    correction = actions.correct_result(
+        actor=request.user,
+        target=target,
+        result=data.validated_data["result"],
+        ct=data.validated_data.get("ct"),
+        reason=data.validated_data["reason"],
+        expected=data.validated_data.get("expected"),
+    )
+    return Response(ResultCorrectionSerializer(correction).data)
 
 
 class LaboratoryViewSet(ScopedReadOnlyViewSet):
@@ -85,6 +101,17 @@ class SampleViewSet(ScopedReadOnlyViewSet):
         )
         return _enter_result(request, sample)
 
+    @extend_schema(request=CorrectionInputSerializer, responses=ResultCorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, public_id: str | None = None) -> Response:
+        """Correct the result of a single RT-PCR sample entered wrongly (who, when, why and
+        the result before and after are recorded; a case this result confirmed is
+        discarded through the tracing rules, reversibly)."""
+        sample = get_object_or_404(
+            Sample.objects.restrict(request.user, "change"), public_id=public_id
+        )
+        return _correct(request, sample)
+
 
 class PoolViewSet(ScopedReadOnlyViewSet):
     """Pools of your laboratory, or holding samples of your area."""
@@ -103,6 +130,15 @@ class PoolViewSet(ScopedReadOnlyViewSet):
         member back for an individual sample."""
         pool = get_object_or_404(Pool.objects.restrict(request.user, "change"), public_id=public_id)
         return _enter_result(request, pool)
+
+    @extend_schema(request=CorrectionInputSerializer, responses=ResultCorrectionSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, public_id: str | None = None) -> Response:
+        """Correct a pool's result entered wrongly: to negative, the members become negative
+        and their re-sampling tasks not done yet are cancelled; to positive, every member is
+        sent back for an individual sample."""
+        pool = get_object_or_404(Pool.objects.restrict(request.user, "change"), public_id=public_id)
+        return _correct(request, pool)
 
 
 class RunViewSet(ScopedReadOnlyViewSet):

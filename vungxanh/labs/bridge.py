@@ -2,7 +2,10 @@
 
 The contract (agreed with cases): ``cases.actions.confirm_case``,
 ``cases.actions.handle_positive_rapid_test``, ``cases.actions.record_contact_sampled`` and
-``cases.services.is_under_tracing_as_f1``. They are looked up when called, so that the
+``cases.services.is_under_tracing_as_f1`` (and its bulk form ``f1_person_ids``), and, when a
+result that confirmed a case is corrected, ``cases.actions.discard_case`` (and
+``reinstate_case`` when the correction itself is corrected back). They are looked up when
+called, so that the
 laboratory works (and says so in the log) in a deployment where tracing is not installed;
 ``available()`` tells the tests which integration they can check.
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +43,9 @@ CONTRACT = {
     "handle_positive_rapid_test": ("vungxanh.cases.actions", "handle_positive_rapid_test"),
     "record_contact_sampled": ("vungxanh.cases.actions", "record_contact_sampled"),
     "is_under_tracing_as_f1": ("vungxanh.cases.services", "is_under_tracing_as_f1"),
+    "f1_person_ids": ("vungxanh.cases.services", "f1_person_ids"),
+    "discard_case": ("vungxanh.cases.actions", "discard_case"),
+    "reinstate_case": ("vungxanh.cases.actions", "reinstate_case"),
 }
 
 
@@ -62,6 +68,16 @@ def available(name: str) -> bool:
 def is_f1(person: Any, at: datetime.datetime) -> bool:
     fn = _function("is_under_tracing_as_f1")
     return bool(fn(person, at)) if fn else False
+
+
+def f1_ids(person_ids: Iterable[int], at: datetime.datetime) -> set[int]:
+    """Which of these persons are under tracing as F1: one query for a whole batch."""
+    ids = list(person_ids)
+    fn = _function("f1_person_ids")
+    if fn is not None:
+        return set(fn(ids, at))
+    one = _function("is_under_tracing_as_f1")
+    return {pk for pk in ids if one(pk, at)} if one else set()
 
 
 REPORT_PERM = "labs.report_positive"
@@ -150,3 +166,85 @@ def case_for(user: Any, case_ref: Any) -> tuple[str, str] | None:
 
 def case_public_id(case: Any) -> Any:
     return getattr(case, "public_id", None)
+
+
+def _cases_models() -> Any:
+    try:
+        return import_module("vungxanh.cases.models")
+    except ModuleNotFoundError:
+        return None
+
+
+def _case_writer(actor: Any, case: Any) -> Any:
+    """The actor of a case decision taken because of a laboratory correction: the user when
+    they may change the case, else the system actor (the correction is audited as theirs)."""
+    manager: Any = type(case)._default_manager
+    return actor if manager.restrict(actor, "change").filter(pk=case.pk).exists() else SYSTEM
+
+
+#: What became of the case when a positive result was corrected to negative.
+KEPT_OTHER_POSITIVE = "kept_other_positive"
+KEPT_OTHER_BASIS = "kept_other_basis"
+ALREADY_DISCARDED = "already_discarded"
+DISCARDED = "discarded"
+REINSTATED = "reinstated"
+
+
+def case_of_sample(sample: Sample) -> Any:
+    models = _cases_models()
+    if models is None or not sample.case_ref:
+        return None
+    return models.Case.objects.filter(public_id=sample.case_ref).first()
+
+
+def reassess_case(sample: Sample, actor: Any, reason: str) -> dict[str, Any]:
+    """The positive result of ``sample`` was corrected to negative. When that result is what
+    confirmed the person's case (the case's laboratory reference) and no other positive
+    result of the person supports it, the case is discarded through the tracing capability
+    with the reason (its contacts, tasks and published landmarks close; the case team can
+    reinstate it). Otherwise the case stays and the answer says why."""
+    case = case_of_sample(sample)
+    if case is None:
+        return {}
+    found: dict[str, Any] = {"case": str(case.public_id), "case_label": str(case)}
+    other = (
+        type(sample)
+        .objects.filter(case_ref=sample.case_ref, result="positive")
+        .exclude(pk=sample.pk)
+        .first()
+    )
+    if case.is_discarded:
+        found["outcome"] = ALREADY_DISCARDED
+    elif other is not None:
+        found.update(outcome=KEPT_OTHER_POSITIVE, other=other.code)
+    elif case.lab_reference != str(sample.public_id):
+        found["outcome"] = KEPT_OTHER_BASIS
+    else:
+        discard = _function("discard_case")
+        if discard is None:
+            return {}
+        discard(actor=_case_writer(actor, case), case=case, reason=reason)
+        found["outcome"] = DISCARDED
+    return found
+
+
+def restore_case(sample: Sample, actor: Any) -> dict[str, Any]:
+    """A negative correction of ``sample`` is itself corrected back to positive: the case
+    that correction discarded is reinstated (or, if that cannot be, the positive result
+    confirms a case as any new positive does)."""
+    case = case_of_sample(sample)
+    reinstate = _function("reinstate_case")
+    if case is not None and case.is_discarded and reinstate is not None:
+        from django.core.exceptions import ValidationError
+
+        try:
+            reinstate(actor=_case_writer(actor, case), case=case)
+        except ValidationError:
+            pass
+        else:
+            return {"case": str(case.public_id), "case_label": str(case), "outcome": REINSTATED}
+    confirmed = confirm_positive_pcr(sample, actor)
+    ref = case_public_id(confirmed)
+    if not ref:
+        return {}
+    return {"case": str(ref), "case_label": str(confirmed), "outcome": "confirmed"}

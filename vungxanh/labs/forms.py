@@ -30,12 +30,26 @@ from vungxanh.labs.models import (
     TestingRuleSet,
     TestKind,
 )
-from vungxanh.people.identity import IdentityError, normalize_phone
+from vungxanh.people.identity import IdentityError, normalize_phone, parse_cccd_qr
 from vungxanh.people.models import Person
+from vungxanh.venues.signing import QrError, parse_person_qr
 
 __all__ = ["UploadForm"]
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+#: Times the pages accept (the year 1 or 9999 cannot even be converted between zones).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class DateTimeField(forms.DateTimeField):
+    def clean(self, value: Any) -> Any:
+        out = super().clean(value)
+        if out is not None and not FIRST_YEAR <= out.year <= LAST_YEAR:
+            raise ValidationError(
+                _("Enter a date between %(first)s and %(last)s."),
+                params={"first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        return out
 
 
 def collection_units(actor: Any) -> QuerySet[AdminUnit]:
@@ -103,9 +117,7 @@ class SampleForm(forms.Form):
     lab = forms.ModelChoiceField(
         label=_("Send to laboratory"), queryset=Laboratory.objects.none(), required=False
     )
-    collected_at = forms.DateTimeField(
-        label=_("Collected at"), widget=DATETIME_WIDGET, required=False
-    )
+    collected_at = DateTimeField(label=_("Collected at"), widget=DATETIME_WIDGET, required=False)
     single_only = forms.BooleanField(label=_("Test singly (never pool)"), required=False)
     pool_group = forms.CharField(
         label=_("Keep together with (quarantine room, workplace group)"),
@@ -173,6 +185,186 @@ class SampleForm(forms.Form):
         return data
 
 
+#: A screening session records at most this many samples at once.
+SCREENING_MAX_LINES = 1_000
+SCREENING_REASONS = (Reason.SCREENING, Reason.WORKER_SCREENING, Reason.ENTRY)
+
+
+def _line_key(text: str) -> tuple[str, Any]:
+    """What one line of a screening list names: ("id", UUID), ("cccd", "0220…"), ("phone",
+    "+849…"); raises ValidationError with what is wrong. Accepts the resident's personal QR
+    (``VXP1.…``), the chip ID card's QR (``CCCD|CMND|Name|…``), a registry id, a citizen ID
+    and a mobile number."""
+    try:
+        personal = parse_person_qr(text)
+    except QrError as exc:
+        raise ValidationError(_("The personal QR code is not valid.")) from exc
+    if personal is not None:
+        return "id", personal.public_id
+    if "|" in text:
+        try:
+            return "cccd", parse_cccd_qr(text).cccd
+        except IdentityError as exc:
+            raise exc.as_validation_error() from None
+    try:
+        return "id", uuid.UUID(text)
+    except ValueError:
+        pass
+    compact = re.sub(r"[\s.\-]", "", text)
+    if compact.isdigit() and len(compact) == 12:
+        return "cccd", compact
+    try:
+        return "phone", normalize_phone(text)
+    except IdentityError:
+        raise ValidationError(
+            _("Not a citizen ID (12 digits), mobile number, registry id or QR code.")
+        ) from None
+
+
+def resolve_people(actor: Any, text: str) -> tuple[list[Person], list[str]]:
+    """The persons a screening list names (one per line), in order, and one message per
+    line that is wrong (nobody, several persons, twice in the list, not an identifier).
+    Looked up among the persons the actor may see, three queries for the whole list."""
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), start=1)]
+    lines = [(n, line) for n, line in lines if line]
+    errors: list[str] = []
+    if len(lines) > SCREENING_MAX_LINES:
+        return [], [
+            _("A session records at most %(max)d people at once; split the list.")
+            % {"max": SCREENING_MAX_LINES}
+        ]
+    keys: list[tuple[int, str, tuple[str, Any]]] = []
+    for n, line in lines:
+        shown = line if len(line) <= 40 else line[:37] + "…"
+        try:
+            keys.append((n, shown, _line_key(line)))
+        except ValidationError as exc:
+            errors.append(
+                _("Line %(n)d (%(text)s): %(error)s")
+                % {
+                    "n": n,
+                    "text": shown,
+                    "error": " ".join(exc.messages),
+                }
+            )
+    visible = Person.objects.restrict(actor, "view").current()
+    wanted: dict[str, set[Any]] = {"id": set(), "cccd": set(), "phone": set()}
+    for _n, _shown, (kind, value) in keys:
+        wanted[kind].add(value)
+    found: dict[tuple[str, Any], list[Person]] = {}
+    for kind, field in (("id", "public_id"), ("cccd", "cccd"), ("phone", "phone")):
+        if wanted[kind]:
+            for person in visible.filter(**{f"{field}__in": wanted[kind]}).order_by("pk"):
+                found.setdefault((kind, getattr(person, field)), []).append(person)
+    persons: list[Person] = []
+    first_line: dict[int, int] = {}
+    for n, shown, key in keys:
+        matches = found.get(key, [])
+        problem = ""
+        if not matches:
+            problem = str(_("nobody you may see in the registry; register the person first."))
+        elif len(matches) > 1:
+            problem = str(_("several persons share this mobile number; use the citizen ID."))
+        elif matches[0].pk in first_line:
+            problem = str(
+                _("the same person as line %(line)d.") % {"line": first_line[matches[0].pk]}
+            )
+        if problem:
+            errors.append(
+                _("Line %(n)d (%(text)s): %(error)s") % {"n": n, "text": shown, "error": problem}
+            )
+            continue
+        first_line[matches[0].pk] = n
+        persons.append(matches[0])
+    if not lines:
+        errors.append(str(_("Scan or type at least one person.")))
+    return persons, errors
+
+
+class ScreeningForm(forms.Form):
+    """A sampling team's session: where, when, why, and the list of people (scanned or
+    typed, one per line). Nothing is recorded unless every line names one person."""
+
+    site = forms.ModelChoiceField(
+        label=_("Sampling site"), queryset=SamplingSite.objects.none(), required=False
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Commune where the samples are taken"),
+        queryset=AdminUnit.objects.none(),
+        required=False,
+        help_text=_("Needed when no sampling site is chosen."),
+    )
+    lab = forms.ModelChoiceField(
+        label=_("Send to laboratory"), queryset=Laboratory.objects.none(), required=False
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[c for c in Reason.choices if c[0] in SCREENING_REASONS],
+        initial=Reason.SCREENING,
+    )
+    collected_at = DateTimeField(
+        label=_("Collected at"),
+        widget=DATETIME_WIDGET,
+        required=False,
+        help_text=_("Empty: now."),
+    )
+    pool_group = forms.CharField(
+        label=_("Keep together with (workplace group, quarantine room)"),
+        max_length=100,
+        required=False,
+        help_text=_("Empty: each person's household."),
+    )
+    people = forms.CharField(
+        label=_("People"),
+        widget=forms.Textarea(
+            attrs={"rows": 12, "autofocus": True, "autocomplete": "off", "spellcheck": "false"}
+        ),
+        max_length=200_000,
+        help_text=_(
+            "One person per line: scan the personal QR or the chip ID card's QR, or type the "
+            "citizen ID, mobile number or registry id."
+        ),
+    )
+    batch_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        units = collection_units(actor)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["site"].queryset = (  # type: ignore[attr-defined]
+            SamplingSite.objects.restrict(actor, "view")
+            .active()
+            .filter(unit__in=units)
+            .select_related("unit")
+        )
+        self.fields["lab"].queryset = (  # type: ignore[attr-defined]
+            Laboratory.objects.restrict(actor, "view").active().select_related("facility")
+        )
+
+    def clean_collected_at(self) -> datetime.datetime:
+        value = self.cleaned_data.get("collected_at") or timezone.now()
+        now = timezone.now()
+        if value > now + datetime.timedelta(minutes=5):
+            raise ValidationError(_("The collection time is in the future."))
+        if value < now - datetime.timedelta(days=3):
+            raise ValidationError(
+                _("A session is recorded within three days of the sampling; this is older.")
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("site") and not data.get("unit") and "unit" not in self.errors:
+            self.add_error("unit", _("Choose a sampling site or the commune."))
+        if "people" in data:
+            persons, errors = resolve_people(self.actor, data["people"])
+            data["persons"] = persons
+            for error in errors:
+                self.add_error("people", error)
+        return data
+
+
 class ReceiveForm(forms.Form):
     codes = forms.CharField(
         label=_("Sample codes"),
@@ -211,7 +403,10 @@ def parse_ct(value: Any) -> Decimal | None:
     if text.lower() in {"", "-", "—", "undetermined", "n/a", "na", "no ct", "không"}:
         return None
     try:
-        return Decimal(text).quantize(Decimal("0.1"))
+        ct = Decimal(text)
+        if not ct.is_finite():  # "NaN", "Infinity": no Ct, and NaN breaks comparisons
+            raise InvalidOperation
+        return ct.quantize(Decimal("0.1"))
     except InvalidOperation as exc:
         raise ValidationError(_("%(value)s is not a Ct value."), params={"value": value}) from exc
 
@@ -430,7 +625,7 @@ class RuleSetForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64)
     name = forms.CharField(label=_("Name"), max_length=200)
     unit = forms.ModelChoiceField(label=_("Applies to"), queryset=AdminUnit.objects.none())
-    valid_from = forms.DateTimeField(label=_("In force from"), widget=DATETIME_WIDGET)
+    valid_from = DateTimeField(label=_("In force from"), widget=DATETIME_WIDGET)
     source = forms.CharField(label=_("Legal basis"), max_length=255, required=False)
     max_pool_size = forms.IntegerField(label=_("Maximum pool size"), min_value=2, max_value=50)
     single_test_reasons = forms.MultipleChoiceField(
@@ -535,6 +730,34 @@ class PlannerForm(forms.Form):
     samples = forms.IntegerField(
         label=_("Samples to test"), min_value=1, max_value=10_000_000, required=False
     )
+
+
+class CorrectionForm(forms.Form):
+    """Correct a result entered wrongly: the right result, its Ct, why; ``expected`` is the
+    result the page showed (a correction made meanwhile by somebody else is not overwritten)."""
+
+    result = forms.ChoiceField(
+        label=_("Correct result"),
+        choices=[
+            (Result.NEGATIVE, Result.NEGATIVE.label),
+            (Result.POSITIVE, Result.POSITIVE.label),
+        ],
+    )
+    ct = forms.CharField(label=_("Ct"), max_length=8, required=False)
+    reason = forms.CharField(
+        label=_("Why is the result corrected?"),
+        max_length=255,
+        help_text=_("E.g. wells B3 and B4 swapped when the results were entered."),
+    )
+    expected = forms.ChoiceField(choices=Result.choices, widget=forms.HiddenInput, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            data["ct"] = check_ct(data.get("result", ""), parse_ct(data.get("ct")))
+        except ValidationError as exc:
+            self.add_error("ct", exc)
+        return data
 
 
 class ReasonForm(forms.Form):

@@ -814,6 +814,68 @@ class ResultRecord(models.Model):
         return f"{self.pool or self.sample}: {self.result}"
 
 
+class ResultCorrection(models.Model):
+    """A result entered wrongly and corrected afterwards: who, when, why, the result before
+    and after, and what followed (re-sampling tasks cancelled or created, members' results,
+    a case discarded or confirmed). The result history (:class:`ResultRecord`) keeps what
+    was entered; this says why the current result differs."""
+
+    lab = models.ForeignKey(
+        Laboratory,
+        verbose_name=_("laboratory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pool = models.ForeignKey(
+        Pool, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    sample = models.ForeignKey(
+        Sample, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
+    result_before = models.CharField(_("result before"), max_length=16, choices=Result)
+    ct_before = models.DecimalField(
+        _("Ct before"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    result_after = models.CharField(_("corrected result"), max_length=16, choices=Result)
+    ct_after = models.DecimalField(
+        _("corrected Ct"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    reason = models.CharField(_("why"), max_length=255)
+    corrected_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("corrected by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    consequences = models.JSONField(_("what followed"), default=dict, blank=True)
+    case_ref = models.UUIDField(_("case concerned"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("result correction")
+        verbose_name_plural = _("result corrections")
+        ordering = ["corrected_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pool__isnull=True, sample__isnull=False)
+                | Q(pool__isnull=False, sample__isnull=True),
+                name="labs_resultcorrection_pool_xor_sample",
+            ),
+            models.CheckConstraint(
+                condition=~Q(result_after="pending"),
+                name="labs_resultcorrection_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pool or self.sample}: {self.result_before} → {self.result_after}"
+
+
 class SamplingTaskQuerySet(RestrictedQuerySet["SamplingTask"]):
     def scope_q(self, scope: Scope, action: str) -> Q | None:
         perm = self.perm(action)

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from vungxanh.labs.models import Laboratory, Pool, Run, Sample, SamplingTask
+from vungxanh.labs.models import Laboratory, Pool, ResultCorrection, Run, Sample, SamplingTask
 
 
 class LaboratorySerializer(serializers.ModelSerializer[Laboratory]):
@@ -171,3 +171,38 @@ class PlannerQuerySerializer(serializers.Serializer[Any]):
     sensitivity = serializers.FloatField(required=False, min_value=0.5, max_value=1)
     specificity = serializers.FloatField(required=False, min_value=0.5, max_value=1)
     samples = serializers.IntegerField(required=False, min_value=1, max_value=10_000_000)
+
+
+class CorrectionInputSerializer(serializers.Serializer[Any]):
+    """Correct a result entered wrongly. ``expected``: the result you saw (refused if it
+    changed meanwhile)."""
+
+    result = serializers.ChoiceField(choices=["negative", "positive"])
+    ct = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, allow_null=True, min_value=Decimal("0.1")
+    )
+    reason = serializers.CharField(max_length=255)
+    expected = serializers.ChoiceField(
+        choices=["negative", "positive", "invalid"], required=False, allow_null=True
+    )
+
+
+class ResultCorrectionSerializer(serializers.ModelSerializer[ResultCorrection]):
+    corrected_by = serializers.CharField(
+        source="corrected_by.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = ResultCorrection
+        fields = [
+            "result_before",
+            "ct_before",
+            "result_after",
+            "ct_after",
+            "reason",
+            "corrected_at",
+            "corrected_by",
+            "consequences",
+            "case_ref",
+        ]
+        read_only_fields = fields

@@ -10,6 +10,7 @@ the task, and a positive individual RT-PCR confirms the case (``bridge``).
 """
 
 from vungxanh.labs.actions.common import check_ct, commune_ids, commune_of
+from vungxanh.labs.actions.corrections import correct_result, correction_preview
 from vungxanh.labs.actions.pools import build_pools, close_run, create_run, well_name
 from vungxanh.labs.actions.results import (
     ResultEntry,
@@ -44,6 +45,8 @@ __all__ = [
     "collect_screening_batch",
     "commune_ids",
     "commune_of",
+    "correct_result",
+    "correction_preview",
     "create_rule_set",
     "create_run",
     "create_sampling_site",

@@ -38,6 +38,21 @@ from vungxanh.people.models import Person
 
 # --- samples -----------------------------------------------------------------------------------
 
+#: A sample is recorded within this many days of its collection; older is a typing mistake.
+RECORD_WITHIN_DAYS = 30
+
+
+def _check_collected_at(collected_at: datetime.datetime, now: datetime.datetime) -> None:
+    if collected_at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"collected_at": _("The collection time is in the future.")})
+    if collected_at < now - datetime.timedelta(days=RECORD_WITHIN_DAYS):
+        raise ValidationError(
+            {
+                "collected_at": _("The collection time is more than %(days)d days ago; check it.")
+                % {"days": RECORD_WITHIN_DAYS}
+            }
+        )
+
 
 @transaction.atomic
 def collect_sample(
@@ -65,8 +80,7 @@ def collect_sample(
     anybody under tracing as F1, are never pooled."""
     now = timezone.now()
     collected_at = collected_at or now
-    if collected_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"collected_at": _("The collection time is in the future.")})
+    _check_collected_at(collected_at, now)
     if site is not None:
         unit = site.unit
         lab = lab or site.default_lab
@@ -183,8 +197,7 @@ def collect_screening_batch(
     quarantine room) overrides the household grouping for everyone in the batch."""
     now = timezone.now()
     collected_at = collected_at or now
-    if collected_at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"collected_at": _("The collection time is in the future.")})
+    _check_collected_at(collected_at, now)
     if reason not in Reason.values:
         raise ValidationError({"reason": _("Unknown reason.")})
     if site is not None:
@@ -201,9 +214,10 @@ def collect_screening_batch(
     rules = rules_for(unit.path, collected_at)
     user = actor if getattr(actor, "pk", None) else None
     f1_priority = rules.priority_of(Reason.F1)
+    f1_ids = bridge.f1_ids([p.pk for p in persons], collected_at)
     samples = []
     for person, code in zip(persons, codes.allocate("sample", len(persons)), strict=True):
-        f1 = reason == Reason.F1 or bridge.is_f1(person, collected_at)
+        f1 = reason == Reason.F1 or person.pk in f1_ids
         group = pool_group or (f"household:{person.household_id}" if person.household_id else "")
         samples.append(
             Sample(

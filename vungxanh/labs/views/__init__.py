@@ -1,5 +1,6 @@
 """Pages of the testing capability (function views; one module per part of the work)."""
 
+from vungxanh.labs.views.corrections import pool_correct, sample_correct
 from vungxanh.labs.views.dashboard import dashboard, planner
 from vungxanh.labs.views.runs import (
     pool_build,
@@ -23,6 +24,7 @@ from vungxanh.labs.views.samples import (
     sample_reject,
     sample_result,
 )
+from vungxanh.labs.views.screening import screening_labels, screening_session
 from vungxanh.labs.views.setup import laboratory_detail, laboratory_list, ruleset_list, site_list
 from vungxanh.labs.views.tasks import task_cancel, task_detail, task_list
 
@@ -32,6 +34,7 @@ __all__ = [
     "laboratory_list",
     "planner",
     "pool_build",
+    "pool_correct",
     "pool_detail",
     "pool_label",
     "pool_list",
@@ -43,6 +46,7 @@ __all__ = [
     "run_create",
     "run_detail",
     "run_list",
+    "sample_correct",
     "sample_create",
     "sample_detail",
     "sample_label",
@@ -50,6 +54,8 @@ __all__ = [
     "sample_receive",
     "sample_reject",
     "sample_result",
+    "screening_labels",
+    "screening_session",
     "site_list",
     "task_cancel",
     "task_detail",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -29,8 +30,8 @@ def pick_lab(request: AuthedHttpRequest, action: str = "change") -> tuple[Labora
     wanted = request.POST.get("lab") or request.GET.get("lab")
     if wanted:
         try:
-            return labs.filter(public_id=wanted).first(), labs
-        except (ValueError, TypeError):
+            return labs.filter(public_id=uuid.UUID(str(wanted))).first(), labs
+        except (ValueError, TypeError):  # not a laboratory's id: none chosen
             return None, labs
     choices = list(labs[:2])
     return (choices[0] if len(choices) == 1 else None), labs
@@ -58,11 +59,12 @@ def require_labs(request: AuthedHttpRequest) -> None:
 
 
 def redirect_back(request: HttpRequest, default: str) -> HttpResponse:
+    """Back to the page named by ``next`` when it is a path of this site, else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect(default)
 
 

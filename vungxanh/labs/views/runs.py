@@ -33,6 +33,7 @@ from vungxanh.labs.views.common import (
     render_labs,
     require_labs,
 )
+from vungxanh.labs.views.corrections import corrections_of
 from vungxanh.people.paging import slice_page
 
 # --- pools ---------------------------------------------------------------------------------
@@ -141,6 +142,8 @@ def pool_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             "result_form": ResultForm()
             if can_change and pool.status != Pool.Status.RESULTED
             else None,
+            "can_correct": can_change and pool.status == Pool.Status.RESULTED,
+            "corrections": corrections_of(pool),
         },
     )
 

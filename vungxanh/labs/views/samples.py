@@ -26,6 +26,7 @@ from vungxanh.labs.views.common import (
     render_labs,
     require_labs,
 )
+from vungxanh.labs.views.corrections import corrections_of
 from vungxanh.people.paging import slice_page
 
 
@@ -126,6 +127,7 @@ def sample_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     )
     tasks = sample.sampling_tasks.select_related("sample", "unit").order_by("pk")
     case = bridge.case_for(request.user, sample.case_ref)
+    final_invalid = sample.status == Sample.Status.RETEST and sample.attempts > 0
     return render_labs(
         request,
         "labs/sample_detail.html",
@@ -146,6 +148,11 @@ def sample_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             and sample.pool is None
             and sample.status == Sample.Status.RECEIVED
             and sample.test_kind == "pcr",
+            "can_correct": can_change
+            and sample.pool is None
+            and sample.test_kind == "pcr"
+            and (sample.status == Sample.Status.RESULTED or final_invalid),
+            "corrections": corrections_of(sample),
         },
     )
 
