@@ -120,5 +120,8 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    api = _api_error(request, 400, _("Bad request."))
-    return api or render(request, "400.html", status=400)
+    from vungxanh.core.middleware import MalformedInput
+
+    message = str(exception) if isinstance(exception, MalformedInput) else ""
+    api = _api_error(request, 400, message or _("Bad request."))
+    return api or render(request, "400.html", {"message": message}, status=400)
