@@ -1,10 +1,14 @@
+"""Units, successions and facilities, read-only (see vungxanh/core/admin.py): they change
+through `vungxanh load_units`, the units pages and their imports (geo.actions)."""
+
 from django.contrib import admin
 
+from vungxanh.core.admin import ReadOnlyAdmin
 from vungxanh.geo.models import AdminUnit, Facility, UnitSuccession
 
 
 @admin.register(AdminUnit)
-class AdminUnitAdmin(admin.ModelAdmin[AdminUnit]):
+class AdminUnitAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "kind", "level", "path", "population", "valid_to"]
     list_filter = ["level", "kind", "structure", "is_synthetic"]
     search_fields = ["name", "code", "path"]
@@ -12,13 +16,13 @@ class AdminUnitAdmin(admin.ModelAdmin[AdminUnit]):
 
 
 @admin.register(UnitSuccession)
-class UnitSuccessionAdmin(admin.ModelAdmin[UnitSuccession]):
+class UnitSuccessionAdmin(ReadOnlyAdmin):
     list_display = ["predecessor", "successor", "kind", "effective_on", "is_default"]
     raw_id_fields = ["predecessor", "successor"]
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin[Facility]):
+class FacilityAdmin(ReadOnlyAdmin):
     list_display = ["name", "code", "kind", "unit", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]

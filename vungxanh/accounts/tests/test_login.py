@@ -65,10 +65,65 @@ def test_unknown_username_is_audited_without_revealing_anything(client, db):
     assert AuditEvent.objects.filter(verb="login_failed", target_label="ghost").exists()
 
 
-def test_passwords_are_hashed_with_argon2_in_production_settings():
-    from pathlib import Path
+def test_passwords_are_hashed_with_argon2_in_production_settings(tmp_path):
+    """The settings as a deployment reads them (no test-suite environment): Argon2 first."""
+    import os
+    import subprocess
+    import sys
 
-    from vungxanh import settings as project_settings
+    env = {k: v for k, v in os.environ.items() if k != "FAST_PASSWORD_HASHER"}
+    env.update(DJANGO_SETTINGS_MODULE="vungxanh.settings", VUNGXANH_VAR_DIR=str(tmp_path))
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.PASSWORD_HASHERS[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
-    source = Path(project_settings.__file__).read_text(encoding="utf-8")
-    assert '"django.contrib.auth.hashers.Argon2PasswordHasher",\n' in source
+
+def _operator():
+    return User.objects.create_superuser("operator", password=PASSWORD)
+
+
+def test_the_admin_login_is_the_application_login_with_its_lockout(client, world):
+    _operator()
+    response = client.get("/ops/admin/login/?next=/ops/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    # credentials posted to the admin's own form authenticate nobody
+    response = client.post(
+        "/ops/admin/login/", {"username": "operator", "password": PASSWORD, "next": "/ops/admin/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.get("/ops/admin/").status_code == 302
+    with override_settings(LOGIN_FAILURE_LIMIT=2):
+        for _ in range(2):
+            client.post("/accounts/login/", {"username": "operator", "password": "nope"})
+        response = client.post("/accounts/login/", {"username": "operator", "password": PASSWORD})
+    assert "Tài khoản đang bị khóa" in response.content.decode()
+    operator = User.objects.get(username="operator")
+    failures = AuditEvent.objects.filter(verb="login_failed", target_id=str(operator.public_id))
+    assert failures.count() == 2
+
+
+def test_the_admin_is_read_only_even_for_operators(client, world):
+    client.force_login(_operator())
+    victim = world.user("district_a")
+    assert client.get("/ops/admin/").status_code == 200
+    page = client.get(f"/ops/admin/accounts/user/{victim.pk}/change/")
+    assert page.status_code == 200  # the view page
+    assert 'name="_save"' not in page.content.decode()
+    assert client.get("/ops/admin/accounts/user/add/").status_code == 403
+    response = client.post(
+        f"/ops/admin/accounts/user/{victim.pk}/change/",
+        {"username": "renamed", "is_superuser": "on"},
+    )
+    assert response.status_code == 403
+    assert client.post(f"/ops/admin/accounts/user/{victim.pk}/delete/").status_code == 403
+    assert client.get("/ops/admin/accounts/apitoken/add/").status_code == 403
+    assert client.get("/ops/admin/geo/adminunit/add/").status_code == 403
+    victim.refresh_from_db()
+    assert (victim.username, victim.is_superuser) == ("district_a", False)
