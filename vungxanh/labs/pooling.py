@@ -6,16 +6,18 @@ specificity ``Sp``, two-stage Dorfman testing needs per sample
 the protocol's sensitivity is about ``Se²``. Pooling only pays below ``p = 1 − 3^(−1/3)``.
 
 Packer. Samples that must stay together (a household, a quarantine room, a workplace group)
-form a group; groups are packed into pools of at most ``k`` samples, best fit, larger groups
-first, within one commune first and then across communes, so that a positive pool sends
-as few communes as possible back to re-sample. A group larger than ``k`` is cut into full
-pools. Runs in O(n·k).
+form a group, wherever its members live: a factory shift or a quarantine room usually spans
+several communes. Groups are packed into pools of at most ``k`` samples, best fit, larger
+groups first. The commune only decides where a group is packed first (a group counts as
+belonging to the commune where most of its members live): pools are filled within one commune
+first and then across communes, so that a positive pool sends as few communes as possible
+back to re-sample. A group larger than ``k`` is cut into full pools. Runs in O(n·k).
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -139,23 +141,33 @@ def pack(
 
     ``samples`` yields ``(sample_id, group_key, area_key)`` in priority order; samples with
     the same non-empty group key stay in one pool where the group fits (a group larger than
-    ``size`` fills whole pools); ``area_key`` (the commune) is packed separately first. The
-    result keeps the input order within each pool.
+    ``size`` fills whole pools), whatever their ``area_key`` (the commune). The area only
+    orders the packing: a group is packed with the other samples of the commune where most
+    of its members live (the first such commune in priority order on a tie), and partly
+    filled pools of different communes are merged last. The result keeps the input order
+    within each pool.
     """
     if size < 1:
         raise ValueError("pool size must be at least 1")
     order: dict[int, int] = {}
-    groups: dict[Hashable, dict[Hashable, list[int]]] = defaultdict(dict)
+    groups: dict[Hashable, list[int]] = {}
+    areas: dict[Hashable, Counter[Hashable]] = {}
     for position, (sample_id, group_key, area_key) in enumerate(samples):
         order[sample_id] = position
         key = group_key if group_key not in (None, "") else ("single", sample_id)
-        groups[area_key].setdefault(key, []).append(sample_id)
+        groups.setdefault(key, []).append(sample_id)
+        areas.setdefault(key, Counter())[area_key] += 1
+
+    by_area: dict[Hashable, list[list[int]]] = defaultdict(list)
+    for key, members in groups.items():
+        # Counter.most_common keeps first-seen order among equal counts.
+        by_area[areas[key].most_common(1)[0][0]].append(members)
 
     full: list[list[int]] = []
     partial: list[list[int]] = []
-    for area_groups in groups.values():
+    for area_groups in by_area.values():
         chunks: list[list[int]] = []
-        for members in area_groups.values():
+        for members in area_groups:
             for start in range(0, len(members), size):
                 chunk = members[start : start + size]
                 (full if len(chunk) == size else chunks).append(chunk)

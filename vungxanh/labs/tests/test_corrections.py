@@ -318,7 +318,8 @@ def test_two_technicians_correcting_at_once_do_not_both_apply(world):
         thread.join()
     assert outcomes.count("done") == 1, outcomes
     refused = [o for o in outcomes if o != "done"]
-    assert len(refused) == 1 and "Kết quả đã thay đổi" in refused[0], outcomes
+    assert len(refused) == 1, outcomes
+    assert "Kết quả đã thay đổi" in refused[0], outcomes
     assert ResultCorrection.objects.filter(pool=pool).count() == 1
     assert SamplingTask.objects.filter(pool=pool).count() == 3
     assert timezone.now() - ResultCorrection.objects.get().corrected_at < datetime.timedelta(

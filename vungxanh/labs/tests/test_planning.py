@@ -113,3 +113,36 @@ def test_packer_cuts_a_large_group_into_full_pools():
     samples = [(i, "factory-shift-1", "c1") for i in range(25)]
     pools = pooling.pack(samples, 10)
     assert sorted(len(p) for p in pools) == [5, 10, 10]
+
+
+def _pool_holding(pools, members):
+    return {i for i, p in enumerate(pools) for s in p if s in members}
+
+
+def test_packer_keeps_a_group_spanning_two_communes_in_one_pool():
+    # Six people of each commune first, then a factory shift of 4 + 4 people living in the
+    # two communes, last in priority: 8 + 2 fit in one pool.
+    loners = [(i, "", "c1") for i in range(1, 7)] + [(i, "", "c2") for i in range(7, 13)]
+    shift = [(i, "workplace:shift-1", "c1") for i in range(13, 17)]
+    shift += [(i, "workplace:shift-1", "c2") for i in range(17, 21)]
+    pools = pooling.pack(loners + shift, 10)
+    assert sorted(len(p) for p in pools) == [10, 10]
+    assert len(_pool_holding(pools, set(range(13, 21)))) == 1
+
+
+def test_packer_keeps_an_interleaved_group_across_communes_together():
+    # A quarantine room's members alternate with other samples and live in three communes.
+    samples = []
+    room = set()
+    for i in range(1, 31):
+        if i % 4 == 0:
+            samples.append((i, "room:B-204", f"c{i % 3}"))
+            room.add(i)
+        else:
+            samples.append((i, "", f"c{i % 2}"))
+    assert len(room) == 7
+    pools = pooling.pack(samples, 10)
+    assert len(_pool_holding(pools, room)) == 1
+    assert sorted(s for p in pools for s in p) == list(range(1, 31))
+    assert all(len(p) <= 10 for p in pools)
+    assert len(pools) == 3  # still full pools: 30 samples in 3

@@ -35,10 +35,13 @@ def test_pools_respect_the_rule_sets_maximum_and_keep_households_together(world,
     tech = world.user("lab_tech")
     home = HouseholdFactory.create(unit=world.commune_a)
     family = people(world, 4, household=home)
+    # The family comes 8th to 11th on the worklist: cutting the list every 10 samples
+    # would split it.
+    for p in people(world, 8):
+        make_sample(p, lab=lab)
     for p in family:
         make_sample(p, lab=lab, pool_group=f"household:{home.pk}")
-    loners = people(world, 13)
-    for p in loners:
+    for p in people(world, 5):
         make_sample(p, lab=lab)
     pools = actions.build_pools(actor=tech, lab=lab)
     sizes = sorted(p.size for p in pools)
@@ -53,6 +56,24 @@ def test_pools_respect_the_rule_sets_maximum_and_keep_households_together(world,
         assert pool.members.count() == pool.size
         assert pool.rule_set is not None
         assert pool.rule_set.max_pool_size == 10
+
+
+def test_a_workplace_group_living_in_two_communes_stays_in_one_pool(world, lab):
+    # Six residents of each commune come first; then a factory shift of eight, four living
+    # in commune A (two of them in a village of it) and four in commune B.
+    for unit in (world.commune_a, world.commune_b):
+        for p in people(world, 6, unit=unit):
+            make_sample(p, lab=lab)
+    shift = people(world, 2) + people(world, 2, unit=world.village_a)
+    shift += people(world, 4, unit=world.commune_b)
+    for p in shift:
+        make_sample(p, lab=lab, pool_group="workplace:Nhà máy Hà Khánh, ca 1")
+    pools = actions.build_pools(actor=world.user("lab_tech"), lab=lab)
+    assert sorted(p.size for p in pools) == [10, 10]
+    shift_pools = set(
+        Sample.objects.filter(person__in=shift).values_list("membership__pool_id", flat=True)
+    )
+    assert len(shift_pools) == 1
 
 
 def test_a_newer_rule_set_changes_the_pool_size(world, lab):
