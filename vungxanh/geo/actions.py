@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from vungxanh.core import audit
 from vungxanh.core.scoping import require
-from vungxanh.geo.models import AdminUnit
+from vungxanh.geo.models import MAX_POPULATION, VILLAGE_CODE_VALIDATOR, AdminUnit
 
 POPULATION_FIELDS = (
     "population",
@@ -99,7 +99,22 @@ def create_village(
             _("%(commune)s already has a village called %(name)s.")
             % {"commune": commune.name, "name": name}
         )
+    errors: dict[str, Any] = {}
     code = code.strip() or next_village_code(commune)
+    try:
+        VILLAGE_CODE_VALIDATOR(code)
+    except ValidationError as exc:
+        errors["code"] = exc.messages
+    else:
+        clash = AdminUnit.objects.filter(level=AdminUnit.Level.VILLAGE, code=code, valid_to=None)
+        if clash.exists():
+            errors["code"] = _("Another village already has the code %(code)s.") % {"code": code}
+    if population is not None and not 0 <= population <= MAX_POPULATION:
+        errors["population"] = _("The population must be between 0 and %(max)s.") % {
+            "max": f"{MAX_POPULATION:,}".replace(",", ".")
+        }
+    if errors:
+        raise ValidationError(errors)
     village = AdminUnit.objects.create(
         code=code,
         name=name.strip(),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vungxanh.core.scoping import scope_of
 from vungxanh.core.submissions import OnceFormMixin
-from vungxanh.geo.models import AdminUnit
+from vungxanh.geo.models import MAX_POPULATION, VILLAGE_CODE_VALIDATOR, AdminUnit
 
 VILLAGE_KIND_ALIASES = {
     "thon": AdminUnit.Kind.VILLAGE,
@@ -55,7 +55,7 @@ class PopulationRowForm(UnitLookupMixin, forms.Form):
         required=False,
         empty_value=None,
     )
-    population = forms.IntegerField(label=_("Population"), min_value=0, max_value=150_000_000)
+    population = forms.IntegerField(label=_("Population"), min_value=0, max_value=MAX_POPULATION)
     source = forms.CharField(label=_("Source"), max_length=200)
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100)
     is_estimate = forms.BooleanField(label=_("Estimate"), required=False)
@@ -77,9 +77,16 @@ class PopulationRowForm(UnitLookupMixin, forms.Form):
 class VillageRowForm(UnitLookupMixin, forms.Form):
     commune_code = forms.CharField(label=_("Commune code"), max_length=20)
     name = forms.CharField(label=_("Name"), max_length=150)
-    code = forms.CharField(label=_("Village code"), max_length=20, required=False)
+    code = forms.CharField(
+        label=_("Village code"),
+        max_length=20,
+        required=False,
+        validators=[VILLAGE_CODE_VALIDATOR],
+    )
     kind = forms.CharField(label=_("Kind"), max_length=20, required=False)
-    population = forms.IntegerField(label=_("Population"), min_value=0, required=False)
+    population = forms.IntegerField(
+        label=_("Population"), min_value=0, max_value=MAX_POPULATION, required=False
+    )
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,4 +155,6 @@ class VillageForm(OnceFormMixin, forms.Form):
             )
         ],
     )
-    population = forms.IntegerField(label=_("Population"), min_value=0, required=False)
+    population = forms.IntegerField(
+        label=_("Population"), min_value=0, max_value=MAX_POPULATION, required=False
+    )

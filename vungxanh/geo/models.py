@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,15 @@ from vungxanh.core.scoping import RestrictedQuerySet, Scope, path_prefix_q
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+
+#: Largest population a unit may be given (Vietnam has about 100 million people).
+MAX_POPULATION = 150_000_000
+#: A unit code becomes a segment of the materialized path: letters, digits, "-", "_", ".".
+VILLAGE_CODE_VALIDATOR = RegexValidator(
+    r"^[A-Za-z0-9._-]+$",
+    _("A code may contain only letters, digits, “-”, “_” and “.”."),
+)
 
 
 def ancestor_paths(path: str) -> list[str]:

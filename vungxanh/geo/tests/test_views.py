@@ -61,6 +61,31 @@ def test_commune_officer_adds_a_village(client_as, world):
     assert client_as("commune_a2").get(url).status_code == 404
 
 
+def test_a_village_population_or_code_out_of_bounds_is_a_clear_error(client_as, world):
+    client = client_as("commune_a")
+    url = f"/units/{world.commune_a.public_id}/villages/new/"
+    for population in ("99999999999999999999", "3000000000"):
+        response = client.post(url, {"name": "Khu 8", "kind": "khu", "population": population})
+        assert response.status_code == 200
+        assert "nhỏ hơn hoặc bằng với 150000000" in response.content.decode()
+    assert not AdminUnit.objects.filter(name="Khu 8").exists()
+
+
+def test_imported_village_codes_must_be_path_safe_and_unique(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from vungxanh.geo import actions
+
+    actor = world.user("commune_a")
+    actions.create_village(actor=actor, commune=world.commune_a, name="Khu 9", code="HK-09")
+    for code, message in (("a/b", "chỉ được gồm chữ cái"), ("HK-09", "đã có mã HK-09")):
+        with pytest.raises(ValidationError) as caught:
+            actions.create_village(actor=actor, commune=world.commune_a, name="Khu 10", code=code)
+        assert message in " ".join(caught.value.messages)
+    assert not AdminUnit.objects.filter(name="Khu 10").exists()
+
+
 def test_villages_import_creates_villages(client_as, world, django_capture_on_commit_callbacks):
     client = client_as("commune_a")
     csv = "commune_code,name,kind\n06649,Tổ dân phố 9,Tổ dân phố\n06649,Bản Nà Lộc,Bản\n"
