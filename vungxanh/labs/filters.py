@@ -6,12 +6,15 @@ import datetime
 from typing import Any
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vungxanh.geo.models import AdminUnit
 from vungxanh.labs import codes
+from vungxanh.labs.forms import FIRST_YEAR, LAST_YEAR
 from vungxanh.labs.models import (
     Pool,
     Reason,
@@ -22,6 +25,25 @@ from vungxanh.labs.models import (
     TestKind,
 )
 from vungxanh.people.identity import fold_name
+
+
+class BoundedDateField(forms.DateField):
+    """A day between the years the pages accept (the year 1 or 9999 can be neither
+    converted between time zones nor followed by a next day)."""
+
+    def clean(self, value: Any) -> Any:
+        out = super().clean(value)
+        if out is not None and not FIRST_YEAR <= out.year <= LAST_YEAR:
+            raise ValidationError(
+                _("Enter a date between %(first)s and %(last)s."),
+                code="out_of_range",
+                params={"first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        return out
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
 
 
 def _unit_prefix(qs: QuerySet[Any], field: str, value: Any) -> QuerySet[Any]:
@@ -42,7 +64,7 @@ class SampleFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Without result since before today"), method="filter_overdue"
     )
-    day = django_filters.DateFilter(label=_("Collected on"), method="filter_day")
+    day = BoundedDateFilter(label=_("Collected on"), method="filter_day")
 
     class Meta:
         model = Sample

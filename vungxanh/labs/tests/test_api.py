@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from vungxanh.core.models import AuditEvent
 from vungxanh.labs import actions
 from vungxanh.labs.models import Result, Sample, SamplingTask
@@ -75,3 +77,15 @@ def test_laboratories_api(api_as, world, lab, lab_b):
     mine = api_as("lab_tech_b").get("/api/v1/labs/laboratories/").json()["results"]
     assert [r["code"] for r in mine] == ["T-LAB-B"]
     assert mine[0]["single_capacity"] == 2_000
+
+
+def test_samples_api_refuses_a_collection_day_outside_2000_to_2100(api_as, world, lab):
+    sample = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
+    api = api_as("lab_tech")
+    day = timezone.localdate(sample.collected_at).isoformat()
+    body = api.get(f"/api/v1/labs/samples/?day={day}").json()
+    assert [row["code"] for row in body["results"]] == [sample.code]
+    for day in ("9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"):
+        response = api.get(f"/api/v1/labs/samples/?day={day}")
+        assert response.status_code == 400, day
+        assert "Nhập ngày trong khoảng từ 2000 đến 2100" in str(response.json()), day

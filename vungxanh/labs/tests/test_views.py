@@ -79,6 +79,22 @@ def test_sample_list_filters_and_overdue_flag(client_as, world, lab):
     assert client.get("/labs/samples/?status=nonsense").status_code == 200
 
 
+def test_sample_list_day_filter_is_bounded_to_2000_to_2100(client_as, world, lab):
+    sample = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
+    client = client_as("lab_tech")
+    day = timezone.localdate(sample.collected_at)
+    page = client.get(f"/labs/samples/?day={day.isoformat()}").content.decode()
+    assert sample.code in page
+    page = client.get(f"/labs/samples/?day={(day - datetime.timedelta(1)).isoformat()}")
+    assert sample.code not in page.content.decode()
+    for bad in ("9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"):
+        response = client.get(f"/labs/samples/?day={bad}")
+        assert response.status_code == 200, bad
+        body = response.content.decode()
+        assert "Nhập ngày trong khoảng từ 2000 đến 2100" in body, bad
+        assert sample.code not in body, bad
+
+
 def test_sample_detail_shows_lineage_and_audits_the_reading(client_as, world, lab):
     (pool,) = pooled(world, lab, n=3)
     actions.record_result(
