@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -289,9 +290,15 @@ class ReceiveReport:
 @transaction.atomic
 def receive_samples(*, actor: Any, lab: Laboratory, codes_in: Sequence[str]) -> ReceiveReport:
     """Scan tubes in at the laboratory. A tube in hand is accepted when it was sent to this
-    laboratory or to none; anything else is reported, one line per code."""
+    laboratory, or to none but collected where the laboratory serves (its facility's area, or
+    a sampling site sending to it); anything else is reported, one line per code, and a tube
+    the laboratory may not receive reads as an unknown code (receiving it would show the
+    laboratory who it belongs to)."""
     lab = Laboratory.objects.select_related("facility__unit").get(pk=lab.pk)
     require(actor, lab, "change")
+    receivable = Q(lab=lab) | Q(
+        Q(unit__path__startswith=lab_path(lab)) | Q(site__default_lab=lab), lab__isnull=True
+    )
     report = ReceiveReport()
     now = timezone.now()
     wanted: dict[str, str] = {}
@@ -306,16 +313,24 @@ def receive_samples(*, actor: Any, lab: Laboratory, codes_in: Sequence[str]) -> 
         wanted.setdefault(code, raw)
     found = {
         s.code: s
-        for s in Sample.objects.select_for_update().filter(code__in=list(wanted)).order_by("pk")
+        for s in Sample.objects.select_for_update(of=("self",))
+        .filter(receivable, code__in=list(wanted))
+        .order_by("pk")
     }
+    # Only the codes of tubes addressed elsewhere, to tell the technician where they belong.
+    elsewhere = set(
+        Sample.objects.filter(code__in=[c for c in wanted if c not in found], lab__isnull=False)
+        .exclude(lab=lab)
+        .values_list("code", flat=True)
+    )
     for code in wanted:
         sample = found.get(code)
-        if sample is None:
+        if code in elsewhere:
+            report.errors.append(_("%(code)s was sent to another laboratory.") % {"code": code})
+        elif sample is None:
             report.errors.append(_("No sample has the code %(code)s.") % {"code": code})
         elif sample.test_kind != TestKind.PCR:
             report.errors.append(_("%(code)s is a rapid test.") % {"code": code})
-        elif sample.lab_id not in (None, lab.pk):
-            report.errors.append(_("%(code)s was sent to another laboratory.") % {"code": code})
         elif sample.status != Sample.Status.COLLECTED:
             report.already.append(code)
         else:

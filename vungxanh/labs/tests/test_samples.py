@@ -127,6 +127,38 @@ def test_receiving_tubes_reports_every_problem_by_code(world, lab, lab_b):
         actions.receive_samples(actor=world.user("lab_tech_b"), lab=lab, codes_in=[ours.code])
 
 
+def test_a_laboratory_receives_unaddressed_tubes_of_its_own_area_only(world, lab, lab_b):
+    # The Móng Cái laboratory serves district B; the tubes of Hạ Long are not its to take.
+    person_a = PersonFactory.create(residence_unit=world.commune_a)
+    person_b = PersonFactory.create(residence_unit=world.commune_b)
+    from_a = collect(world, person_a)
+    from_b = collect(world, person_b, unit=world.commune_b)
+    site = actions.create_sampling_site(
+        actor=SYSTEM,
+        name="Điểm lấy mẫu KCN Cái Lân",
+        kind="workplace",
+        unit=world.commune_a,
+    )
+    at_site = collect(world, person_a, site=site)
+    assert at_site.lab is None
+    site.default_lab = lab_b  # the site now sends its tubes to Móng Cái
+    site.save(update_fields=["default_lab"])
+    tech_b = world.user("lab_tech_b")
+    report = actions.receive_samples(
+        actor=tech_b, lab=lab_b, codes_in=[from_a.code, from_b.code, at_site.code]
+    )
+    assert [s.code for s in report.received] == [from_b.code, at_site.code]
+    assert report.errors == [f"Không có mẫu nào mang mã {from_a.code}."]
+    from_a.refresh_from_db()
+    assert from_a.status == Sample.Status.COLLECTED
+    assert from_a.lab is None
+    # nor does it see the tube it could not receive
+    assert not Sample.objects.restrict(tech_b, "view").filter(pk=from_a.pk).exists()
+    # the provincial laboratory serves the whole province
+    report = actions.receive_samples(actor=world.user("lab_tech"), lab=lab, codes_in=[from_a.code])
+    assert report.received == [from_a]
+
+
 def test_rejected_tube_goes_back_to_the_commune(world, lab):
     person = PersonFactory.create(residence_unit=world.village_a)
     sample = make_sample(person, lab=lab)
