@@ -238,7 +238,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-NODE_MODULES = BASE_DIR / "node_modules"
+NODE_MODULES = Path(os.environ.get("VUNGXANH_NODE_MODULES", BASE_DIR / "node_modules"))
 # Front-end libraries come from the npm registry (package-lock.json); never copied into git.
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
 STATICFILES_DIRS += [

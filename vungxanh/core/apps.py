@@ -15,3 +15,6 @@ class CoreConfig(AppConfig):
             "order": 900,
         },
     ]
+
+    def ready(self) -> None:
+        from vungxanh.core import checks  # noqa: F401 (registers the system checks)

@@ -44,3 +44,18 @@ def test_api_routes_answer_without_trailing_slash(api_as, world):
     api = api_as("district_a")
     assert api.get("/api/v1/units").status_code == 200
     assert api.get("/api/v1/units/").status_code == 200
+
+
+def test_the_installation_check_names_what_is_missing(settings, tmp_path):
+    from vungxanh.core.checks import check_installation
+
+    assert check_installation() == []  # this checkout: npm ci and compilemessages were run
+    settings.STATICFILES_DIRS = [p for p in settings.STATICFILES_DIRS if not isinstance(p, tuple)]
+    settings.PDF_FONT_DIR = tmp_path
+    settings.LOCALE_PATHS = [tmp_path]
+    (tmp_path / "vi" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "vi" / "LC_MESSAGES" / "django.po").write_text("")
+    found = {w.id: w.msg for w in check_installation()}
+    assert set(found) == {"vungxanh.W001", "vungxanh.W002", "vungxanh.W003"}
+    assert "htmx" in found["vungxanh.W001"]
+    assert str(tmp_path) in found["vungxanh.W003"]
