@@ -92,19 +92,27 @@ def test_the_page_warns_before_discarding_the_case_a_positive_confirmed(client_a
         actor=world.user("lab_tech"), target=sample, result="positive", ct=Decimal("20")
     )
     case = Case.objects.get()
-    client = client_as("lab_tech")
-    page = text(client.get(f"/labs/samples/{sample.public_id}/correct/"))
+    url = f"/labs/samples/{sample.public_id}/correct/"
+    # The province officer, who may see the case, reads its number.
+    page = text(client_as("province_officer").get(url))
     assert f"Kết quả dương tính này đã xác nhận ca {case}" in page
+    # The laboratory has no access to cases: the same warning, without the case's number.
+    client = client_as("lab_tech")
+    page = text(client.get(url))
+    assert "Kết quả dương tính này đã xác nhận ca bệnh của người này" in page
+    assert str(case) not in page
     response = client.post(
-        f"/labs/samples/{sample.public_id}/correct/",
-        {"result": "negative", "reason": "Nhầm ống", "expected": "positive"},
-        follow=True,
+        url, {"result": "negative", "reason": "Nhầm ống", "expected": "positive"}, follow=True
     )
     page = text(response)
-    assert f"Ca {case} đã được xác nhận bởi kết quả này và nay bị loại" in page
+    assert "Ca bệnh của người này đã được xác nhận bởi kết quả này và nay bị loại" in page
+    assert str(case) not in page
     case.refresh_from_db()
     assert case.is_discarded
-    assert "bị loại" in page  # the history line says what became of the case
+    history = page.split('id="corrections"')[1]
+    assert "ca bệnh: đã loại" in history  # the history line says what became of the case
+    history = text(client_as("province_officer").get(f"/labs/samples/{sample.public_id}/"))
+    assert f"ca bệnh {case}: đã loại" in history.split('id="corrections"')[1]
 
 
 def test_the_api_corrects_and_refuses_like_the_page(api_as, world, positive_pool):

@@ -142,6 +142,52 @@ def test_pool_page_hides_members_outside_the_officials_area(client_as, world, la
     assert members.count('href="/labs/samples/') == 3
 
 
+def test_pages_show_no_task_of_another_area(client_as, world, lab):
+    # Tubes collected in commune A from people living in commune B: commune A sees the
+    # samples and the pool, but the re-sampling tasks are commune B's.
+    visitors = [PersonFactory.create(residence_unit=world.commune_b) for _ in range(2)]
+    rejected = make_sample(visitors[0], lab=lab, unit=world.commune_a)
+    pooled_sample = make_sample(visitors[1], lab=lab, unit=world.commune_a)
+    make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
+    tech = world.user("lab_tech")
+    task = actions.reject_sample(actor=tech, sample=rejected, reason="Ống vỡ")
+    (pool,) = actions.build_pools(actor=tech, lab=lab)
+    actions.record_result(actor=tech, target=pool, result="positive", ct=Decimal("28"))
+    pool_task = SamplingTask.objects.get(origin_sample=pooled_sample)
+    assert task.unit == pool_task.unit == world.commune_b
+    commune_a = client_as("commune_a")
+    page = commune_a.get(f"/labs/samples/{rejected.public_id}/").content.decode()
+    assert rejected.code in page
+    assert str(task.public_id) not in page
+    assert "Phường Ka Long" not in page.split('class="lineage"')[1].split("</ol>")[0]
+    page = commune_a.get(f"/labs/pools/{pool.public_id}/").content.decode()
+    members = page.split('id="members"')[1].split("</table>")[0]
+    assert pooled_sample.code in members
+    assert str(pool_task.public_id) not in members
+    # commune B, whose tasks they are, sees them from the same pages
+    commune_b = client_as("commune_b")
+    page = commune_b.get(f"/labs/samples/{rejected.public_id}/").content.decode()
+    assert f"/labs/tasks/{task.public_id}/" in page
+    page = commune_b.get(f"/labs/pools/{pool.public_id}/").content.decode()
+    assert f"/labs/tasks/{pool_task.public_id}/" in page.split('id="members"')[1]
+
+
+def test_run_page_lists_only_the_items_of_the_officials_area(client_as, world, lab_b):
+    ours = make_sample(PersonFactory.create(residence_unit=world.commune_b), lab=lab_b, reason="f1")
+    theirs = make_sample(
+        PersonFactory.create(residence_unit=world.commune_a), lab=lab_b, reason="f1"
+    )
+    run = actions.create_run(actor=world.user("lab_tech_b"), lab=lab_b)
+    page = client_as("district_b").get(f"/labs/runs/{run.public_id}/").content.decode()
+    assert ours.code in page
+    assert theirs.code not in page
+    assert "1 mục của lượt chạy này không có mẫu thuộc địa bàn của bạn" in page
+    page = client_as("lab_tech_b").get(f"/labs/runs/{run.public_id}/").content.decode()
+    assert ours.code in page
+    assert theirs.code in page
+    assert 'id="hidden-items"' not in page
+
+
 def test_run_worklist_and_htmx_result_entry(client_as, world, lab):
     single = make_sample(
         PersonFactory.create(residence_unit=world.commune_a), lab=lab, reason="symptomatic"

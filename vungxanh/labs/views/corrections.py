@@ -23,8 +23,16 @@ from vungxanh.labs.models import Pool, ResultCorrection, Sample
 from vungxanh.labs.views.common import render_labs
 
 
-def correction_message(correction: ResultCorrection) -> list[str]:
-    """What followed from a correction, as the technician reads it."""
+def visible_case_label(user: Any, consequences: dict[str, Any] | None) -> str:
+    """The label of the case a correction concerned, when ``user`` may see that case."""
+    ref = ((consequences or {}).get("case") or {}).get("case")
+    found = bridge.case_for(user, ref) if ref else None
+    return found[0] if found else ""
+
+
+def correction_message(correction: ResultCorrection, user: Any) -> list[str]:
+    """What followed from a correction, as the technician reads it (the case named only
+    when they may see it)."""
     done = correction.consequences
     out = [
         _("Result corrected from “%(before)s” to “%(after)s”.")
@@ -49,33 +57,49 @@ def correction_message(correction: ResultCorrection) -> list[str]:
             % {"n": done["already_resampled"]}
         )
     case = done.get("case") or {}
-    outcome, label = case.get("outcome"), case.get("case_label", "")
+    outcome, label = case.get("outcome"), visible_case_label(user, done)
+    named = {"case": label, "other": case.get("other", "")}
     if outcome == bridge.DISCARDED:
         out.append(
             _(
                 "Case %(case)s was confirmed by this result and is now discarded: its contacts' "
                 "tasks and published landmarks are closed. The case team can reinstate it."
             )
-            % {"case": label}
+            % named
+            if label
+            else _(
+                "The person's case was confirmed by this result and is now discarded: its "
+                "contacts' tasks and published landmarks are closed. The case team can "
+                "reinstate it."
+            )
         )
     elif outcome == bridge.KEPT_OTHER_POSITIVE:
         out.append(
-            _("Case %(case)s stays: another positive sample (%(other)s) confirms it.")
-            % {"case": label, "other": case.get("other", "")}
+            _("Case %(case)s stays: another positive sample (%(other)s) confirms it.") % named
+            if label
+            else _("The person's case stays: another positive sample (%(other)s) confirms it.")
+            % named
         )
     elif outcome == bridge.KEPT_OTHER_BASIS:
         out.append(
             _("Case %(case)s stays: it was not confirmed by this result. Tell the case team.")
-            % {"case": label}
+            % named
+            if label
+            else _(
+                "The person's case stays: it was not confirmed by this result. Tell the case team."
+            )
         )
     elif outcome == bridge.REINSTATED:
         out.append(
-            _("Case %(case)s, discarded by the earlier correction, is reinstated.")
-            % {"case": label}
+            _("Case %(case)s, discarded by the earlier correction, is reinstated.") % named
+            if label
+            else _("The person's case, discarded by the earlier correction, is reinstated.")
         )
     elif outcome == "confirmed":
         out.append(
-            _("Positive: case %(case)s is confirmed and tracing has started.") % {"case": label}
+            _("Positive: case %(case)s is confirmed and tracing has started.") % named
+            if label
+            else _("Positive: the person's case is confirmed and tracing has started.")
         )
     return out
 
@@ -90,12 +114,14 @@ CASE_OUTCOMES = {
 }
 
 
-def corrections_of(target: Pool | Sample) -> list[ResultCorrection]:
-    """The corrections of a pool or sample, each with a note on the case it concerned."""
+def corrections_of(target: Pool | Sample, user: Any) -> list[ResultCorrection]:
+    """The corrections of a pool or sample, each with a note on the case it concerned (and
+    its label, when ``user`` may see the case)."""
     rows = list(target.corrections.select_related("corrected_by").order_by("corrected_at", "pk"))
     for row in rows:
         outcome = (row.consequences or {}).get("case", {}).get("outcome", "")
         row.case_note = str(CASE_OUTCOMES.get(outcome, ""))  # type: ignore[attr-defined]
+        row.case_label = visible_case_label(user, row.consequences) if outcome else ""  # type: ignore[attr-defined]
     return rows
 
 
@@ -118,11 +144,13 @@ def _correct(request: AuthedHttpRequest, target: Pool | Sample, detail_url: str)
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            for line in correction_message(correction):
+            for line in correction_message(correction, request.user):
                 messages.success(request, line)
             return redirect(detail_url)
     preview: dict[str, Any] = actions.correction_preview(target)
-    case = preview.get("case")
+    # The preview needs the case to say what the correction does; its label only shows to
+    # those who may see the case.
+    visible = bridge.case_for(request.user, target.case_ref) if isinstance(target, Sample) else None
     return render_labs(
         request,
         "labs/result_correct.html",
@@ -132,7 +160,7 @@ def _correct(request: AuthedHttpRequest, target: Pool | Sample, detail_url: str)
             "current": current,
             "form": form,
             "preview": preview,
-            "case_label": str(case) if case is not None else "",
+            "case_label": visible[0] if visible else "",
             "detail_url": detail_url,
         },
     )

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +25,7 @@ from vungxanh.core.scoping import object_view, require_perm
 from vungxanh.labs import actions, codes, labels
 from vungxanh.labs.filters import PoolFilter, RunFilter
 from vungxanh.labs.forms import PoolBuildForm, ResultForm, UploadForm
-from vungxanh.labs.models import Pool, Run, Sample
+from vungxanh.labs.models import Pool, Run, Sample, SamplingTask
 from vungxanh.labs.rules import rules_for
 from vungxanh.labs.views.common import (
     is_htmx,
@@ -124,7 +125,14 @@ def pool_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         Sample.objects.restrict(request.user, "view")
         .filter(membership__pool=pool)
         .select_related("person", "home_unit", "unit", "membership__pool")
-        .prefetch_related("sampling_tasks__sample")
+        .prefetch_related(
+            Prefetch(
+                "sampling_tasks",
+                queryset=SamplingTask.objects.restrict(request.user, "view").select_related(
+                    "sample"
+                ),
+            )
+        )
         .order_by("pk")
     )
     for member in members:
@@ -143,7 +151,7 @@ def pool_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             if can_change and pool.status != Pool.Status.RESULTED
             else None,
             "can_correct": can_change and pool.status == Pool.Status.RESULTED,
-            "corrections": corrections_of(pool),
+            "corrections": corrections_of(pool, request.user),
         },
     )
 
@@ -266,8 +274,13 @@ def run_create(request: AuthedHttpRequest) -> HttpResponse:
     return redirect("labs:run-detail", public_id=run.public_id)
 
 
-def run_items(run: Run) -> list[Pool | Sample]:
-    items: list[Pool | Sample] = [*run.pools.all(), *run.samples.all()]
+def run_items(run: Run, user: Any) -> list[Pool | Sample]:
+    """The pools and single samples of ``run`` that ``user`` may see, in well order (an
+    official sees the items holding samples of their area; the laboratory sees them all)."""
+    items: list[Pool | Sample] = [
+        *Pool.objects.restrict(user, "view").filter(run=run),
+        *Sample.objects.restrict(user, "view").filter(run=run),
+    ]
     return sorted(items, key=lambda i: _well_index(i.well))
 
 
@@ -284,7 +297,7 @@ def run_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         public_id=public_id,
     )
     can_change = Run.objects.restrict(request.user, "change").filter(pk=run.pk).exists()
-    items = run_items(run)
+    items = run_items(run, request.user)
     return render_labs(
         request,
         "labs/run_detail.html",
@@ -295,6 +308,7 @@ def run_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             "can_change": can_change,
             "upload_form": UploadForm() if can_change else None,
             "waiting": sum(1 for i in items if i.result == "pending"),
+            "hidden": run.pools.count() + run.samples.count() - len(items),
         },
     )
 

@@ -122,10 +122,12 @@ def sample_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     )
     audit.record_view(actor=request.user, target=sample.person, unit_path=sample.home_unit.path)
     can_change = Sample.objects.restrict(request.user, "change").filter(pk=sample.pk).exists()
-    fulfils = (
-        SamplingTask.objects.filter(sample=sample).select_related("origin_sample", "pool").first()
+    # The tasks of the lineage are the communes' (or the laboratory's): only those in scope.
+    visible_tasks = SamplingTask.objects.restrict(request.user, "view")
+    fulfils = visible_tasks.filter(sample=sample).select_related("origin_sample", "pool").first()
+    tasks = (
+        visible_tasks.filter(origin_sample=sample).select_related("sample", "unit").order_by("pk")
     )
-    tasks = sample.sampling_tasks.select_related("sample", "unit").order_by("pk")
     case = bridge.case_for(request.user, sample.case_ref)
     final_invalid = sample.status == Sample.Status.RETEST and sample.attempts > 0
     return render_labs(
@@ -152,7 +154,7 @@ def sample_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             and sample.pool is None
             and sample.test_kind == "pcr"
             and (sample.status == Sample.Status.RESULTED or final_invalid),
-            "corrections": corrections_of(sample),
+            "corrections": corrections_of(sample, request.user),
         },
     )
 
