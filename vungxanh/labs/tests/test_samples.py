@@ -97,6 +97,27 @@ def test_who_may_collect(world, lab):
         collect(world, person, collected_at=timezone.now() + datetime.timedelta(hours=2))
 
 
+def test_the_collector_may_send_tubes_only_to_a_laboratory_they_may_use(world, lab, lab_b):
+    person = PersonFactory.create(residence_unit=world.commune_a)
+    officer = world.user("commune_a")
+    values = {"actor": officer, "test_kind": "pcr", "reason": "screening", "unit": world.commune_a}
+    # Hạ Long's commune sends to the provincial laboratory, not to Móng Cái's.
+    with pytest.raises(OutOfScope):
+        actions.collect_sample(person=person, lab=lab_b, **values)
+    with pytest.raises(OutOfScope):
+        actions.collect_screening_batch(
+            actor=officer, persons=[person], unit=world.commune_a, lab=lab_b
+        )
+    assert not Sample.objects.exists()
+    lab.is_active = False
+    lab.save(update_fields=["is_active"])
+    with pytest.raises(ValidationError, match="không còn nhận mẫu"):
+        actions.collect_sample(person=person, lab=lab, **values)
+    lab.is_active = True
+    lab.save(update_fields=["is_active"])
+    assert actions.collect_sample(person=person, lab=lab, **values).lab == lab
+
+
 def test_receiving_tubes_reports_every_problem_by_code(world, lab, lab_b):
     person = PersonFactory.create(residence_unit=world.commune_a)
     ours = collect(world, person, lab=lab)

@@ -180,8 +180,14 @@ def test_a_huge_or_binary_list_is_answered_with_a_message(client_as, world, lab)
     lines = [f"09{n:08d}" for n in range(1_200)]
     response = post(client, lines, lab=lab, unit=world.commune_a.pk)
     assert "tối đa 1000 người" in text(response)
-    # Bytes that are not UTF-8, and a NUL, in the posted form.
-    body = f"unit={world.commune_a.pk}&reason=screening&people=%FF%FE%00%C3%28abc".encode()
+    # Bytes that are not UTF-8 in the posted form: the form answers.
+    body = f"unit={world.commune_a.pk}&reason=screening&people=%FF%FE%C3%28abc".encode()
     response = client.post(URL, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
+    assert not Sample.objects.exists()
+    # A NUL is refused before the page (the site's input safety), with a message.
+    body = f"unit={world.commune_a.pk}&reason=screening&people=%FF%FE%00%C3%28abc".encode()
+    response = client.post(URL, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "ký tự NUL" in text(response)
     assert not Sample.objects.exists()
