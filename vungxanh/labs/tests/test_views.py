@@ -343,6 +343,27 @@ def test_planner_page_and_defaults(client_as, world, lab):
     assert "Cỡ mẫu gộp khuyến nghị: <strong>3</strong>" in body
 
 
+def test_planner_api_link_gives_the_pages_plan(client_as, api_as, world, lab):
+    page = client_as("lab_tech").get(
+        "/labs/planner/?prevalence=1&sensitivity=95&specificity=99&samples=50000"
+    )
+    body = page.content.decode()
+    assert "Cỡ mẫu gộp khuyến nghị: <strong>10</strong>" in body
+    link = re.search(r'href="(/api/v1/labs/planner/\?[^"]*)" id="planner-api"', body)
+    assert link is not None
+    response = api_as("lab_tech").get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 200, response.content
+    plan = response.json()
+    assert plan["prevalence"] == pytest.approx(0.01)
+    assert plan["sensitivity"] == pytest.approx(0.95)
+    assert plan["specificity"] == pytest.approx(0.99)
+    assert plan["samples"] == 50_000
+    assert plan["recommended"]["size"] == 10
+    reactions = f"{plan['recommended']['reactions']:,}".replace(",", ".")
+    assert f"<strong>{reactions}</strong>" in body
+    assert plan["prevalence_from_recent_positivity"] is False
+
+
 def test_rule_set_versions_page(client_as, world):
     client = client_as("province_officer")
     page = client.get("/labs/rules/").content.decode()

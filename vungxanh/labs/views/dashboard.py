@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -54,12 +56,26 @@ def planner(request: AuthedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "plan": plan,
+            "api_query": _api_query(plan, guessed) if plan else "",
             "guessed": guessed,
             "rules": rules,
             "recent": recent,
             "limit": pooling.DORFMAN_LIMIT,
         },
     )
+
+
+def _api_query(plan: pooling.Plan, guessed: bool) -> str:
+    """The same plan from the API, which takes fractions where the page takes percentages
+    (a guessed prevalence is left for the API to guess the same way)."""
+    values: dict[str, Any] = {
+        "sensitivity": repr(plan.sensitivity),
+        "specificity": repr(plan.specificity),
+        "samples": plan.samples,
+    }
+    if not guessed:
+        values["prevalence"] = repr(plan.prevalence)
+    return urlencode(values)
 
 
 def _fraction(percent: Decimal | None) -> float | None:
