@@ -64,7 +64,10 @@ def test_sample_list_filters_and_overdue_flag(client_as, world, lab):
     late = make_sample(
         person, lab=lab, collected_at=timezone.now() - datetime.timedelta(days=1, hours=1)
     )
-    fresh = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
+    # Collected now: today at any hour (two hours ago is yesterday before 02:00).
+    fresh = make_sample(
+        PersonFactory.create(residence_unit=world.commune_a), lab=lab, collected_at=timezone.now()
+    )
     client = client_as("lab_tech")
     page = client.get("/labs/samples/?overdue=true").content.decode()
     assert late.code in page
