@@ -14,7 +14,14 @@ from PIL import Image, ImageDraw
 
 from vungxanh.core.models import AuditEvent
 from vungxanh.labs import actions
-from vungxanh.labs.models import Pool, Result, Sample, SamplingTask, TestingRuleSet
+from vungxanh.labs.models import (
+    Pool,
+    Result,
+    Sample,
+    SamplingTask,
+    TestingRuleSet,
+    start_of_day,
+)
 from vungxanh.labs.tests.factories import PersonFactory, make_sample
 
 
@@ -41,8 +48,79 @@ def test_nav_and_dashboard_in_vietnamese(client_as, world, lab):
     assert "1 / 2.000" not in by_lab
     assert "10 / 10.000" in by_lab  # pooled samples run today against capacity
     assert "Thành phố Hạ Long" in page.split('id="by-unit"')[1]
-    assert late.code not in page
+    # the tube never resulted is counted overdue, with a link to the list of such samples
+    overdue_link = f'href="/labs/samples/?lab={lab.public_id}&amp;overdue=true">1</a>'
+    assert overdue_link in by_lab
+    assert (
+        late.code
+        in client_as("province_officer")
+        .get(f"/labs/samples/?lab={lab.public_id}&overdue=true")
+        .content.decode()
+    )
     assert 'href="/labs/"' in client_as("province_officer").get("/").content.decode()
+
+
+def _tiles(page: str) -> list[str]:
+    return re.findall(r'<span class="stat-value">(.*?)</span>', page)
+
+
+def test_dashboard_figures(client_as, world, lab):
+    """Each figure of the dashboard from samples of known times and results."""
+    now = timezone.now()
+    today = start_of_day(now)
+    earlier_today = today + (now - today) / 2  # today at any hour of the day
+    yesterday = today - datetime.timedelta(hours=12)
+
+    def sample(collected, status, result="pending", resulted=None):
+        s = make_sample(
+            PersonFactory.create(residence_unit=world.commune_a), lab=lab, collected_at=collected
+        )
+        Sample.objects.filter(pk=s.pk).update(
+            received_at=collected, status=status, result=result, resulted_at=resulted
+        )
+        return s
+
+    done = Sample.Status.RESULTED
+    # Yesterday: five samples, three resulted before midnight (one positive), one the next
+    # day, one never.
+    sample(yesterday, done, "negative", today - datetime.timedelta(hours=1))
+    sample(yesterday, done, "negative", today - datetime.timedelta(hours=3))
+    sample(yesterday, done, "positive", today - datetime.timedelta(hours=2))
+    sample(yesterday, done, "negative", earlier_today)
+    sample(yesterday, Sample.Status.RECEIVED)
+    # Today: four samples, one positive already, two waiting, one rejected.
+    sample(earlier_today, done, "positive", earlier_today)
+    sample(earlier_today, Sample.Status.RECEIVED)
+    sample(earlier_today, Sample.Status.RECEIVED)
+    sample(earlier_today, Sample.Status.REJECTED)
+    # A rapid test is not an RT-PCR sample.
+    actions.collect_sample(
+        actor=world.user("province_officer"),
+        person=PersonFactory.create(residence_unit=world.commune_a),
+        test_kind="rapid_antigen",
+        reason="screening",
+        unit=world.commune_a,
+        rapid_result="negative",
+        performed_by="staff",
+    )
+    page = client_as("province_officer").get("/labs/").content.decode()
+    collected, pending, overdue, resulted, positive, positivity, same_day, rapid = _tiles(page)[:8]
+    assert collected == "4"  # collected today (the rejected tube too)
+    assert pending == "3"  # yesterday's forgotten tube and today's two
+    assert overdue == "1"
+    assert resulted == "2"  # results entered today: yesterday's late one and today's positive
+    assert positive == "1"
+    assert positivity == "40,00 %"  # 2 positive of 5 results
+    assert same_day == "60,0 %"  # 3 of yesterday's 5 samples
+    assert rapid == "1 / 0"
+    cells = re.compile(r'<td class="num">(?:<[^>]+>)?([^<]*)')
+    by_lab = page.split('id="by-lab"')[1].split("</table>")[0]
+    # received today, waiting, overdue, results, positive, positivity, same day
+    assert cells.findall(by_lab)[:7] == ["4", "3", "1", "2", "1", "40,00 %", "60,0 %"]
+    by_unit = page.split('id="by-unit"')[1].split("</table>")[0]
+    assert "Thành phố Hạ Long" in by_unit
+    # collected today, waiting, overdue, results, positive, positivity, same day
+    assert cells.findall(by_unit)[:7] == ["4", "3", "1", "2", "1", "40,00 %", "60,0 %"]
 
 
 def test_dashboard_is_scoped(client_as, world, lab, lab_b):
