@@ -898,7 +898,10 @@ class SamplingTaskQuerySet(RestrictedQuerySet["SamplingTask"]):
 class SamplingTask(PublicIdModel):
     """A person to be sampled again, individually, by the commune where they live: every
     member of a positive (or repeatedly invalid) pool, a sample the laboratory rejected, or
-    a suspected case after a positive rapid test. Tracked until the new sample's result."""
+    a suspected case after a positive rapid test. Tracked until the new sample's result; when
+    the new sample itself is rejected or stays invalid, the task is closed as *sampled again*
+    and the task created for that sample carries the person on (the chain shows on the pages
+    of both)."""
 
     class Kind(models.TextChoices):
         POOL_POSITIVE = "pool_positive", _("Member of a positive pool")
@@ -911,6 +914,8 @@ class SamplingTask(PublicIdModel):
         OPEN = "open", _("To sample")
         SAMPLED = "sampled", _("Sampled, waiting for the result")
         RESULTED = "resulted", _("Result available")
+        # The new sample was rejected or stayed invalid: a task of its own follows the person.
+        RESAMPLED = "resampled", _("Sample unusable, sampled again")
         CANCELLED = "cancelled", _("Cancelled")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)

@@ -12,6 +12,8 @@ from vungxanh.geo.models import AdminUnit
 from vungxanh.labs.models import (
     Laboratory,
     Result,
+    Sample,
+    SamplingTask,
 )
 
 LAB_FIELDS = ("single_capacity", "pooled_capacity", "plate_wells", "control_wells", "is_active")
@@ -73,3 +75,12 @@ def check_ct(result: str, ct: Decimal | None, *, required: bool = True) -> Decim
     if ct is not None:
         raise ValidationError(_("Only a positive result has a Ct value."))
     return None
+
+
+def close_as_resampled(sample: Sample, why: str) -> int:
+    """``sample`` was taken for a task but gives no result (rejected, invalid after the
+    re-runs): that task is closed as sampled again, since the task created for ``sample``
+    follows the person from now on."""
+    return SamplingTask.objects.filter(sample=sample, status=SamplingTask.Status.SAMPLED).update(
+        status=SamplingTask.Status.RESAMPLED, closed_reason=why[:200]
+    )

@@ -46,6 +46,12 @@ from vungxanh.labs.models import (
 from vungxanh.labs.rules import rules_for
 
 CORRECTABLE = {Result.NEGATIVE, Result.POSITIVE}
+#: Tasks whose person was sampled again (whatever became of that sample).
+SAMPLED_AGAIN = {
+    SamplingTask.Status.SAMPLED,
+    SamplingTask.Status.RESULTED,
+    SamplingTask.Status.RESAMPLED,
+}
 
 
 def _expected_matches(current: str, expected: str | None) -> None:
@@ -188,7 +194,7 @@ def _pool_to_negative(
         if task.status == SamplingTask.Status.OPEN:
             _cancel(task, why)
             out["tasks_cancelled"] += 1
-        elif task.status in {SamplingTask.Status.SAMPLED, SamplingTask.Status.RESULTED}:
+        elif task.status in SAMPLED_AGAIN:
             out["already_resampled"] += 1
     for sample in members:
         if sample.result == Result.NEGATIVE and sample.status == Sample.Status.RESULTED:
@@ -226,9 +232,7 @@ def _pool_to_positive(
         by_member.setdefault(task.origin_sample_id, []).append(task)
     for sample in members:
         mine = by_member.get(sample.pk, [])
-        if any(
-            t.status in {SamplingTask.Status.SAMPLED, SamplingTask.Status.RESULTED} for t in mine
-        ):
+        if any(t.status in SAMPLED_AGAIN for t in mine):
             out["already_resampled"] += 1
             continue
         same = next((t for t in mine if t.kind == kind), None)
@@ -324,6 +328,12 @@ def _correct_sample(
         sample.resulted_at = now
         sample.turnaround = now - sample.collected_at
     sample.save(update_fields=["status", "result", "ct_value", "resulted_at", "turnaround"])
+    if final_invalid:
+        # The task this sample was taken for has its result after all.
+        SamplingTask.objects.filter(
+            sample=sample,
+            status__in=[SamplingTask.Status.SAMPLED, SamplingTask.Status.RESAMPLED],
+        ).update(status=SamplingTask.Status.RESULTED, resulted_at=now, closed_reason="")
     case_reason = _("The laboratory corrected the result of sample %(code)s: %(reason)s") % {
         "code": sample.code,
         "reason": reason,
@@ -380,9 +390,7 @@ def correction_preview(target: Pool | Sample) -> dict[str, Any]:
         tasks = SamplingTask.objects.filter(pool=target)
         return {
             "open_tasks": tasks.filter(status=SamplingTask.Status.OPEN).count(),
-            "resampled": tasks.filter(
-                status__in=[SamplingTask.Status.SAMPLED, SamplingTask.Status.RESULTED]
-            ).count(),
+            "resampled": tasks.filter(status__in=SAMPLED_AGAIN).count(),
             "members": target.size,
         }
     case = bridge.case_of_sample(target)

@@ -19,6 +19,7 @@ from vungxanh.core.scoping import require
 from vungxanh.labs import bridge, sql
 from vungxanh.labs.actions.common import (
     check_ct,
+    close_as_resampled,
     commune_ids,
     commune_of,
     lab_path,
@@ -359,6 +360,11 @@ def _apply_sample_results(
                 origin_sample=sample,
                 created_at=now,
                 due_at=now + datetime.timedelta(hours=rules.retest_due_hours),
+            )
+            close_as_resampled(
+                sample,
+                _("Sample %(code)s stayed invalid; the person is sampled again.")
+                % {"code": sample.code},
             )
             summary.tasks_created += 1
             continue

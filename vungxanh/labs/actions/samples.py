@@ -20,6 +20,7 @@ from vungxanh.labs import bridge, codes
 from vungxanh.labs.actions.common import (
     RESULT_FIELDS,
     SAMPLE_AUDIT_FIELDS,
+    close_as_resampled,
     commune_of,
     lab_path,
 )
@@ -386,6 +387,11 @@ def reject_sample(*, actor: Any, sample: Sample, reason: str) -> SamplingTask:
         lab=sample.lab,
         origin_sample=sample,
         due_at=timezone.now() + datetime.timedelta(hours=rules.retest_due_hours),
+    )
+    close_as_resampled(
+        sample,
+        _("Sample %(code)s was rejected by the laboratory; the person is sampled again.")
+        % {"code": sample.code},
     )
     audit.record(
         actor=actor,

@@ -250,6 +250,80 @@ def test_retest_lineage_to_the_individual_result(world, lab):
     assert task.origin_sample.pool == pool
 
 
+def _retest(world, lab, pool):
+    """The first member of ``pool`` sampled again for its task, and the tube received."""
+    task = SamplingTask.objects.filter(pool=pool).order_by("pk")[0]
+    new = actions.collect_sample(
+        actor=world.user("commune_a"),
+        person=task.person,
+        test_kind="pcr",
+        reason="screening",
+        unit=task.unit,
+        task=task,
+        lab=lab,
+    )
+    actions.receive_samples(actor=world.user("lab_tech"), lab=lab, codes_in=[new.code])
+    task.refresh_from_db()
+    assert task.status == SamplingTask.Status.SAMPLED
+    return task, new
+
+
+def test_a_rejected_retest_closes_its_task_and_a_new_one_follows_the_person(client_as, world, lab):
+    pool = pooled(world, lab, n=3)
+    tech = world.user("lab_tech")
+    actions.record_result(actor=tech, target=pool, result="positive", ct=Decimal("30"))
+    task, new = _retest(world, lab, pool)
+    follow_up = actions.reject_sample(actor=tech, sample=new, reason="Ống vỡ")
+    task.refresh_from_db()
+    assert task.status == SamplingTask.Status.RESAMPLED
+    assert new.code in task.closed_reason
+    assert follow_up.status == SamplingTask.Status.OPEN
+    assert follow_up.origin_sample == new
+    assert follow_up.person == task.person
+    # the first task's page leads to the one that follows the person now
+    page = client_as("commune_a").get(f"/labs/tasks/{task.public_id}/").content.decode()
+    assert "Mẫu không dùng được, đã lấy mẫu lại" in page
+    assert f'href="/labs/tasks/{follow_up.public_id}/"' in page.split('id="follow-up"')[1]
+    # the third sample's result ends the chain
+    third = actions.collect_sample(
+        actor=world.user("commune_a"),
+        person=task.person,
+        test_kind="pcr",
+        reason="screening",
+        unit=follow_up.unit,
+        task=follow_up,
+        lab=lab,
+    )
+    actions.receive_samples(actor=tech, lab=lab, codes_in=[third.code])
+    actions.record_result(actor=tech, target=third, result="negative")
+    follow_up.refresh_from_db()
+    assert follow_up.status == SamplingTask.Status.RESULTED
+    assert not SamplingTask.objects.filter(status=SamplingTask.Status.SAMPLED).exists()
+
+
+def test_a_retest_left_invalid_closes_its_task_until_corrected(world, lab):
+    pool = pooled(world, lab, n=2)
+    tech = world.user("lab_tech")
+    actions.record_result(actor=tech, target=pool, result="positive", ct=Decimal("30"))
+    task, new = _retest(world, lab, pool)
+    actions.record_result(actor=tech, target=new, result="invalid")  # re-run
+    task.refresh_from_db()
+    assert task.status == SamplingTask.Status.SAMPLED
+    summary = actions.record_result(actor=tech, target=new, result="invalid")
+    assert summary.tasks_created == 1
+    task.refresh_from_db()
+    assert task.status == SamplingTask.Status.RESAMPLED
+    assert "vẫn không xác định" in task.closed_reason
+    follow_up = SamplingTask.objects.get(origin_sample=new)
+    assert follow_up.kind == SamplingTask.Kind.SAMPLE_INVALID
+    # the laboratory finds the result after all: the first task has it, the second is off
+    actions.correct_result(actor=tech, target=new, result="negative", reason="Đọc lại máy")
+    task.refresh_from_db()
+    follow_up.refresh_from_db()
+    assert task.status == SamplingTask.Status.RESULTED
+    assert follow_up.status == SamplingTask.Status.CANCELLED
+
+
 def test_results_of_another_lab_are_refused(world, lab, lab_b):
     pool = pooled(world, lab, n=2)
     with pytest.raises(OutOfScope):

@@ -76,6 +76,16 @@ def task_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     can_change = SamplingTask.objects.restrict(request.user, "change").filter(pk=task.pk).exists()
     is_open = task.status == SamplingTask.Status.OPEN
     can_sample = is_open and scope_of(request.user).covers("labs.add_sample", "add", task.unit.path)
+    # The task that took over when the new sample was rejected or stayed invalid.
+    follow_up = (
+        SamplingTask.objects.restrict(request.user, "view")
+        .filter(origin_sample_id=task.sample_id)
+        .select_related("unit", "sample")
+        .order_by("pk")
+        .first()
+        if task.status == SamplingTask.Status.RESAMPLED
+        else None
+    )
     return render_labs(
         request,
         "labs/task_detail.html",
@@ -83,6 +93,7 @@ def task_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             "task": task,
             "can_change": can_change and is_open,
             "can_sample": can_sample,
+            "follow_up": follow_up,
             "cancel_form": ReasonForm(),
         },
     )
