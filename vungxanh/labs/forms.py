@@ -30,7 +30,7 @@ from vungxanh.labs.models import (
     TestingRuleSet,
     TestKind,
 )
-from vungxanh.people.identity import IdentityError, normalize_phone, parse_cccd_qr
+from vungxanh.people.identity import IdentityError, fold_name, normalize_phone, parse_cccd_qr
 from vungxanh.people.models import Person
 from vungxanh.venues.signing import QrError, parse_person_qr
 
@@ -468,13 +468,60 @@ RESULT_WORDS = {
 }
 _RESULT_LOOKUP = {word: result for result, words in RESULT_WORDS.items() for word in words}
 
-# Column names of common machine exports, normalised by core.tabular.
+# Column names of common machine exports, normalised by core.tabular. ``kind``: what the
+# well holds in exports that say it (QuantStudio "Task", Bio-Rad "Content").
 COLUMN_ALIASES = {
     "code": ("code", "sample", "sample_name", "sample_id", "barcode", "ma_mau", "mã_mẫu", "mẫu"),
     "result": ("result", "call", "ket_qua", "kết_quả", "interpretation"),
     "ct": ("ct", "cq", "ct_value", "cт"),
     "well": ("well", "position", "giếng", "gieng"),
+    "kind": ("task", "content", "sample_type"),
 }
+
+#: Names a machine export gives its control wells (folded: lowercase, no diacritics, letters
+#: and digits only), optionally numbered: NTC, NTC1, PC-2, "Positive control", "Chứng âm".
+_CONTROL_NAME = re.compile(
+    r"(ntc|nc|pc|ptc|neg|pos|negctrl|posctrl|negcontrol|poscontrol|negativecontrol|"
+    r"positivecontrol|notemplatecontrol|ctrl|control|blank|std|standard|chungam|chungduong|"
+    r"mauchung|chung)\d*"
+)
+
+
+def _folded(value: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold_name(value))
+
+
+def control_row(row: Mapping[str, str]) -> str | None:
+    """What a row of a machine export that holds no tube is: the control's name (or the
+    well's) for a control well or an empty well, else None. A valid sample or pool code is
+    always a tube, whatever the row says."""
+    data = canonical_row(row)
+    code = " ".join((data.get("code") or "").split())
+    if code:
+        try:
+            codes.validate(code)
+        except codes.CodeError:
+            pass
+        else:
+            return None
+    kind = _folded(data.get("kind") or "")
+    named = _folded(code)
+    if (named and _CONTROL_NAME.fullmatch(named)) or (kind and _CONTROL_NAME.fullmatch(kind)):
+        return code or data.get("kind") or ""
+    if not code and not (data.get("result") or "").strip():
+        return data.get("well") or "—"  # an empty well
+    return None
+
+
+class ControlRowForm(forms.Form):
+    """A control or empty well of a machine export: nothing to check, skipped on import."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__({})
+        self.name = name
+
+    def clean(self) -> dict[str, Any]:
+        return {"control": self.name}
 
 
 def canonical_row(row: Mapping[str, str]) -> dict[str, str]:

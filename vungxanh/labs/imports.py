@@ -1,7 +1,9 @@
 """Import of a PCR machine export (job handler, see core.jobs): every row is checked first
 (a pool or single sample of this laboratory, waiting for a result, named once; a result word
 the machine or a technician uses; a Ct only with a positive); any error refuses the whole file
-with a per-row error report; otherwise all results are applied in one transaction."""
+with a per-row error report; otherwise all results are applied in one transaction. Control
+wells (NTC, PC… named as such, or so marked in a Task/Content column) and empty wells hold no
+tube: they are skipped and listed in the job's message."""
 
 from __future__ import annotations
 
@@ -15,7 +17,13 @@ from vungxanh.core.jobs import JobRejected, Progress
 from vungxanh.core.models import Job
 from vungxanh.core.tabular import RowError, TableError, error_report, read_table, validate_rows
 from vungxanh.labs import actions, codes
-from vungxanh.labs.forms import ResultRowForm, canonical_row, missing_columns
+from vungxanh.labs.forms import (
+    ControlRowForm,
+    ResultRowForm,
+    canonical_row,
+    control_row,
+    missing_columns,
+)
 from vungxanh.labs.models import Laboratory, Pool, PoolMember, ResultRecord, Run, Sample
 
 
@@ -88,13 +96,16 @@ def import_results(job: Job, progress: Progress) -> dict[str, Any]:
         )
     targets, pooled = targets_for(lab, rows)
     seen: set[str] = set()
-    cleaned, errors = validate_rows(
-        rows,
-        lambda r: ResultRowForm(
-            r, targets=targets, seen=seen, pooled=pooled, run_id=run.pk if run else None
-        ),
-        progress,
-    )
+
+    def row_form(row: dict[str, str]) -> Any:
+        control = control_row(row)
+        if control is not None:
+            return ControlRowForm(control)
+        return ResultRowForm(
+            row, targets=targets, seen=seen, pooled=pooled, run_id=run.pk if run else None
+        )
+
+    cleaned, errors = validate_rows(rows, row_form, progress)
     if errors:
         raise JobRejected(
             _("%(errors)d errors in %(rows)d rows; nothing was imported.")
@@ -103,8 +114,13 @@ def import_results(job: Job, progress: Progress) -> dict[str, Any]:
             rows=len(rows),
             errors=len(errors),
         )
+    controls = [r["control"] for r in cleaned if "control" in r]
+    entries = [
+        actions.ResultEntry(r["target"], r["result"], r["ct"]) for r in cleaned if "target" in r
+    ]
+    if not entries:
+        raise JobRejected(_("The file holds only control or empty wells; nothing to import."))
     progress(len(rows), len(rows), _("Saving…"))
-    entries = [actions.ResultEntry(r["target"], r["result"], r["ct"]) for r in cleaned]
     try:
         summary = actions.record_results(
             actor=actor,
@@ -134,4 +150,9 @@ def import_results(job: Job, progress: Progress) -> dict[str, Any]:
         "pos": summary.samples_positive,
         "rerun": summary.pools_rerun + summary.samples_rerun,
     }
-    return {"rows": len(entries), **summary.as_dict()}
+    if controls:
+        job.message += " " + _("%(n)d control or empty wells skipped: %(names)s.") % {
+            "n": len(controls),
+            "names": ", ".join(controls[:10]),
+        }
+    return {"rows": len(entries), "controls_skipped": len(controls), **summary.as_dict()}

@@ -56,6 +56,59 @@ def test_machine_export_is_imported_and_deconvolved(
     assert ResultRecord.objects.filter(job_ref=str(job.public_id)).count() == 4
 
 
+def test_control_and_empty_wells_are_skipped_with_a_note(
+    client_as, world, lab, django_capture_on_commit_callbacks
+):
+    pools, (single,) = build(world, lab, n_pools=1)
+    csv = (
+        "Well;Sample Name;Task;Result;Cq\n"
+        f"A1;{pools[0].code};Unknown;Negative;\n"
+        f"B1;{single.code};Unknown;Positive;31,2\n"
+        "G12;NTC;NTC;Negative;\n"
+        "H11;PC-1;Unknown;Positive;28\n"
+        "H12;Positive Control;;Positive;27\n"
+        "C1;Nước;NTC;Undetermined;\n"  # the machine marks it as a control in "Task"
+        "D1;;;;\n"  # an empty well
+    )
+    job = upload(client_as("lab_tech"), "run.csv", csv.encode(), django_capture_on_commit_callbacks)
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert job.message.startswith("Đã nhập 2 kết quả")
+    assert (
+        "5 giếng chứng hoặc giếng trống được bỏ qua: NTC, PC-1, Positive Control, Nước, D1."
+        in job.message
+    )
+    assert Sample.objects.get(pk=single.pk).result == Result.POSITIVE
+    assert set(Sample.objects.filter(pools=pools[0]).values_list("result", flat=True)) == {
+        Result.NEGATIVE
+    }
+    assert ResultRecord.objects.filter(job_ref=str(job.public_id)).count() == 2
+
+
+def test_a_control_name_never_hides_a_tube_or_a_typo(
+    client_as, world, lab, django_capture_on_commit_callbacks
+):
+    pools, _singles = build(world, lab, n_pools=1)
+    csv = (
+        "Well;Sample Name;Task;Result;Cq\n"
+        f"A1;{pools[0].code};NTC;Negative;\n"  # a real pool, whatever the Task says
+        "B1;S00000XY;Unknown;Negative;\n"  # not a control: a mistyped code
+        "C1;;;Negative;\n"  # a result without a code
+    )
+    job = upload(client_as("lab_tech"), "run.csv", csv.encode(), django_capture_on_commit_callbacks)
+    assert job.status == Job.Status.FAILED
+    assert "Có 2 lỗi trong 3 dòng" in job.message
+    assert not ResultRecord.objects.exists()
+    # only controls: nothing to import, said plainly
+    job = upload(
+        client_as("lab_tech"),
+        "ntc.csv",
+        b"Well;Sample Name;Result\nG12;NTC;Negative\nH12;PC;Positive\n",
+        django_capture_on_commit_callbacks,
+    )
+    assert job.status == Job.Status.FAILED
+    assert "chỉ có giếng chứng hoặc giếng trống" in job.message
+
+
 def test_bad_rows_refuse_the_whole_file_with_a_report(
     client_as, world, lab, lab_b, django_capture_on_commit_callbacks
 ):
