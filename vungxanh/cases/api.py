@@ -14,6 +14,7 @@ from vungxanh.cases.models import Case, Cluster, Landmark, TracingTask
 from vungxanh.cases.serializers import (
     CaseConfirmSerializer,
     CaseSerializer,
+    CaseUpdateSerializer,
     ClusterSerializer,
     LandmarkSerializer,
     TracingTaskSerializer,
@@ -24,7 +25,8 @@ from vungxanh.core.scoping import require_perm
 
 class CaseViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Cases of your area (responsible or residence unit). POST confirms a case through
-    the same action as the pages (idempotent for a person with an active case)."""
+    the same action as the pages (idempotent for a person with an active case); PATCH
+    corrects one through the same action as the edit page."""
 
     queryset = Case.objects.all()
     serializer_class = CaseSerializer
@@ -42,6 +44,17 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         serializer.is_valid(raise_exception=True)
         case = actions.confirm_case(actor=request.user, **serializer.validated_data)
         return Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseUpdateSerializer, responses=CaseSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Correct the dates, status, source or note of a case of your area."""
+        case = self.get_object()
+        serializer = CaseUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        clear_onset = "onset_date" in data and data["onset_date"] is None
+        case = actions.update_case(actor=request.user, case=case, clear_onset=clear_onset, **data)
+        return Response(CaseSerializer(case).data)
 
 
 class LandmarkViewSet(ScopedReadOnlyViewSet):

@@ -16,6 +16,7 @@ shipped (:data:`DEFAULT_RULE_SETS`) are loaded by migration 0002:
 from __future__ import annotations
 
 import datetime
+import math
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -148,7 +149,7 @@ class TracingRules:
                 continue
             try:
                 values[key] = _coerce(key, value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 errors.append(_("Parameter “%(key)s” has an invalid value.") % {"key": key})
         if errors:
             raise ValidationError(errors)
@@ -173,14 +174,18 @@ class TracingRules:
             errors.append(_("Deadlines must satisfy 0 < notify ≤ sample ≤ 168 hours."))
         if not 1 <= self.proposal_page_size <= 200 or not 1 <= self.f2_cap <= 500:
             errors.append(_("Page size must be 1–200 and the F2 cap 1–500."))
-        if any(m < 0 or m > 24 * 60 for m in self.min_overlap_minutes.values()):
+        if any(m < 0 or m > 24 * 60 for m in self.min_overlap_minutes.values()) or not (
+            0 <= self.masked_min_minutes <= 24 * 60
+        ):
             errors.append(_("Minimum overlaps are between 0 and 1440 minutes."))
-        if any(w <= 0 for w in self.kind_weights.values()) or self.indoor_weight <= 0:
-            errors.append(_("Weights must be positive."))
+        weights = [*self.kind_weights.values(), self.indoor_weight]
+        if any(not math.isfinite(w) or not 0 < w <= 1000 for w in weights):
+            errors.append(_("Weights must be positive numbers up to 1000."))
         if not 1 <= self.pc_covid_minutes <= 240:
             errors.append(_("The PC-Covid window is 1 to 240 minutes."))
-        if self.cluster_quiet_days < 1 or self.f1_monitoring_days < 1 or self.epi_link_days < 1:
-            errors.append(_("Day counts must be at least 1."))
+        days = (self.cluster_quiet_days, self.f1_monitoring_days, self.epi_link_days)
+        if any(not 1 <= d <= 365 for d in days):
+            errors.append(_("Day counts must be between 1 and 365."))
         if not 1 <= self.rapid_pair_hours <= 72:
             errors.append(_("The interval between two rapid tests is 1 to 72 hours."))
         valid = set(Basis.values)
@@ -193,22 +198,39 @@ class TracingRules:
             raise ValidationError(errors)
 
 
+def _number(value: Any) -> float:
+    """A finite number (JSON ``1e400``, ``Infinity`` and ``NaN`` are refused)."""
+    if isinstance(value, bool):
+        raise TypeError
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError
+    return number
+
+
+def _whole(value: Any) -> int:
+    number = _number(value)
+    if number != int(number):
+        raise ValueError
+    return int(number)
+
+
 def _coerce(key: str, value: Any) -> Any:
+    """The typed value of one parameter; TypeError, ValueError or OverflowError for a value
+    that does not fit (the caller names the key)."""
     if key in {"contact_rule"}:
         return str(value)
     if key in {"indoor_weight"}:
-        return float(value)
+        return _number(value)
     if key == "min_overlap_minutes":
-        return {str(k): int(v) for k, v in dict(value).items()}
+        return {str(k): _whole(v) for k, v in dict(value).items()}
     if key == "kind_weights":
-        return {str(k): float(v) for k, v in dict(value).items()}
+        return {str(k): _number(v) for k, v in dict(value).items()}
     if key == "confirming_bases":
         if isinstance(value, str):
             raise TypeError
         return tuple(str(v) for v in value)
-    if isinstance(value, bool):
-        raise TypeError
-    return int(value)
+    return _whole(value)
 
 
 _ICT = ZoneInfo("Asia/Ho_Chi_Minh")

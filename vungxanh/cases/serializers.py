@@ -67,6 +67,20 @@ class CaseConfirmSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+class CaseUpdateSerializer(serializers.Serializer[Any]):
+    """Correct a case (PATCH; the same action as the edit page). Only the fields sent
+    change; ``onset_date: null`` records the case as asymptomatic."""
+
+    sample_date = serializers.DateField(required=False)
+    onset_date = serializers.DateField(required=False, allow_null=True)
+    isolated_at = serializers.DateTimeField(required=False)
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Case.Source.choices, required=False
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
 class LandmarkSerializer(serializers.ModelSerializer[Landmark]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     case = serializers.UUIDField(source="case.public_id", read_only=True)

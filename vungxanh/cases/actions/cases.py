@@ -26,7 +26,7 @@ from vungxanh.cases.actions.common import (
     task_audit,
     user_of,
 )
-from vungxanh.cases.actions.contacts import ensure_task
+from vungxanh.cases.actions.contacts import ensure_task, task_or_link
 from vungxanh.cases.actions.landmarks import build_landmarks
 from vungxanh.cases.models import (
     Basis,
@@ -306,11 +306,28 @@ def update_case(
     clear_onset: bool = False,
 ) -> Case:
     """Correct a case's dates, status, source, responsible unit or note. Changing the
-    anchor dates or the isolation time rebuilds the check-in landmarks."""
+    anchor dates or the isolation time rebuilds the check-in landmarks (and links the case
+    to the cases it now shares a place with). A case goes back to "active" only if the
+    person has no other active case (one open episode per person)."""
     require(actor, case, "change")
+    if status == Case.Status.ACTIVE:
+        lock_person(case.person)  # before the case, as confirm_case does
     case = lock_case(case)
     if case.is_discarded:
         raise ValidationError(_("A discarded case cannot be changed; reinstate it first."))
+    if (
+        status == Case.Status.ACTIVE
+        and case.status != Case.Status.ACTIVE
+        and Case.objects.active().filter(person_id=case.person_id).exclude(pk=case.pk).exists()
+    ):
+        raise ValidationError(
+            {
+                "status": _(
+                    "This person has another active case; close or discard it before "
+                    "making this case active again."
+                )
+            }
+        )
     now = timezone.now()
     before = audit.snapshot(case, CASE_FIELDS)
     new_onset = None if clear_onset else (onset_date or case.onset_date)
@@ -338,6 +355,8 @@ def update_case(
     window_fields = ["onset_date", "sample_date", "isolated_at"]
     if audit.snapshot(case, window_fields) != {k: before[k] for k in window_fields}:
         build_landmarks(actor, case, now)
+        if case.is_confirmed:
+            link_clusters(actor, case, now)
     return case
 
 
@@ -402,6 +421,7 @@ def _close_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, 
         "reopened_tasks": 0,
         "landmarks": 0,
         "clusters": 0,
+        "created_tasks": 0,
     }
     # 1. The case's own contacts.
     for contact in Contact.objects.select_for_update().filter(
@@ -444,7 +464,12 @@ def _close_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, 
         task_audit(actor, "cancel_task", task, reason="case_discarded")
         counts["tasks"] += 1
     # 3. Contacts who had become this case are contacts again; their tasks reopen.
-    for contact in Contact.objects.select_for_update().filter(became_case=case):
+    became = list(
+        Contact.objects.select_for_update(of=("self",))
+        .filter(became_case=case)
+        .select_related("case", "case__rule_set")
+    )
+    for contact in became:
         contact.became_case = None
         contact.save(update_fields=["became_case"])
     for task in TracingTask.objects.select_for_update().filter(
@@ -459,6 +484,16 @@ def _close_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, 
         task.save(update_fields=["status", "status_before_close", "closed_at", "closed_by_case"])
         task_audit(actor, "reopen_task", task, reason="case_discarded")
         counts["reopened_tasks"] += 1
+    # F1 confirmed while they already were this case got no task: now they need one.
+    for contact in became:
+        if (
+            contact.degree == Contact.Degree.F1
+            and contact.status == Contact.Status.CONFIRMED
+            and contact.task_id is None
+            and not contact.case.is_discarded
+        ):
+            ensure_task(actor, contact, rules_of(contact.case.rule_set), now)
+            counts["created_tasks"] += 1
     # 4. Published landmarks are withdrawn.
     for landmark in Landmark.objects.select_for_update().filter(case=case, is_published=True):
         landmark.is_published = False
@@ -645,7 +680,7 @@ def _regrade_on_confirm(actor: Any, case: Case, now: datetime.datetime) -> None:
                 existing.status = Contact.Status.CONFIRMED
                 existing.decided_at = now
                 existing.save(update_fields=["status", "decided_at"])
-                ensure_task(actor, existing, rules, now)
+                task_or_link(actor, existing, rules, now)
             continue
         f1 = Contact.objects.create(
             case=case,
@@ -675,4 +710,4 @@ def _regrade_on_confirm(actor: Any, case: Case, now: datetime.datetime) -> None:
             unit_path=case.responsible_unit.path,
             extra={"person": f2.person_id, "from": "F2", "to": "F1", "f2_of": f2.case},
         )
-        ensure_task(actor, f1, rules, now)
+        task_or_link(actor, f1, rules, now)

@@ -76,54 +76,105 @@ def linked_cases(case: Case) -> list[tuple[Case, str, int | None]]:
     return list(found.values())
 
 
+_OPEN = (Cluster.Status.PROPOSED, Cluster.Status.ACTIVE)
+
+
+def _case_day(case: Case, now: datetime.datetime) -> datetime.date:
+    """The day a case counts for a cluster's "latest case": its confirmation."""
+    return timezone.localdate(case.confirmed_at or now)
+
+
+def _open_membership(case_ids: Iterable[int]) -> ClusterMember | None:
+    """The oldest open cluster any of these cases belongs to."""
+    return (
+        ClusterMember.objects.filter(
+            case_id__in=list(case_ids), removed_by_case__isnull=True, cluster__status__in=_OPEN
+        )
+        .select_related("cluster")
+        .order_by("cluster__proposed_at", "cluster_id")
+        .first()
+    )
+
+
+def _join(
+    actor: Any,
+    cluster: Cluster,
+    joining: list[tuple[Case, str, Any, int | None]],
+    now: datetime.datetime,
+) -> None:
+    """Add cases to an open cluster: ``(case, link, linked case, venue id)`` each. The
+    latest-case date moves on; a proposal's unit widens to contain the new cases (an
+    official's choice of unit for an active cluster stays: the districts of its cases see
+    it through their cases, see ``ClusterQuerySet``)."""
+    added = []
+    for member_case, how, linked_to, venue_id in joining:
+        _member, created = ClusterMember.objects.get_or_create(
+            cluster=cluster,
+            case=member_case,
+            defaults={"link": how, "linked_case": linked_to, "venue_id": venue_id},
+        )
+        if created:
+            added.append(member_case)
+    if not added:
+        return
+    before = audit.snapshot(cluster, ("unit", "last_case_date"))
+    for member_case in added:
+        day = _case_day(member_case, now)
+        cluster.last_case_date = max(cluster.last_case_date or day, day)
+    if cluster.status == Cluster.Status.PROPOSED:
+        cluster.unit = _common_unit([cluster.unit] + [c.responsible_unit for c in added])
+    cluster.save(update_fields=["last_case_date", "unit"])
+    for member_case in added:
+        audit.record(
+            actor=actor,
+            verb="add_to_cluster",
+            target=cluster,
+            unit_path=cluster.unit.path,
+            changes=audit.diff(before, audit.snapshot(cluster, ("unit", "last_case_date"))),
+            extra={"case": member_case},
+        )
+
+
 def link_clusters(actor: Any, case: Case, now: datetime.datetime) -> Cluster | None:
-    """Join the open cluster of a linked case, or propose a new cluster with the linked
-    cases that are in none."""
+    """Put a confirmed case and the confirmed cases linked to it (a shared place at
+    overlapping times, a contact) into one open cluster: the case's own, else the oldest
+    open cluster of a linked case, else a new proposal. Linked cases already in another
+    open cluster stay there (clusters are never merged automatically). Called whenever a
+    link may appear: a confirmation, a contact recorded between two cases, an interview
+    landmark, landmarks rebuilt from late check-ins or changed dates. Idempotent."""
+    if not case.is_confirmed:
+        return None
     links = linked_cases(case)
     if not links:
         return None
-    linked_ids = [c.pk for c, _link, _venue in links]
-    member = (
+    linked_ids = {c.pk for c, _link, _venue in links}
+    busy = set(
         ClusterMember.objects.filter(
-            case_id__in=linked_ids,
-            removed_by_case__isnull=True,
-            cluster__status__in=[Cluster.Status.PROPOSED, Cluster.Status.ACTIVE],
-        )
-        .select_related("cluster")
-        .order_by("cluster__proposed_at")
-        .first()
+            case_id__in=linked_ids, removed_by_case__isnull=True, cluster__status__in=_OPEN
+        ).values_list("case_id", flat=True)
     )
-    today = timezone.localdate(now)
-    if member is not None:
-        cluster = Cluster.objects.select_for_update().get(pk=member.cluster_id)
-        link = next(x for x in links if x[0].pk == member.case_id)
-        _member, created = ClusterMember.objects.get_or_create(
-            cluster=cluster,
-            case=case,
-            defaults={"link": link[1], "linked_case": link[0], "venue_id": link[2]},
-        )
-        if created:
-            cluster.last_case_date = max(cluster.last_case_date or today, today)
-            cluster.save(update_fields=["last_case_date"])
-            audit.record(
-                actor=actor,
-                verb="add_to_cluster",
-                target=cluster,
-                unit_path=cluster.unit.path,
-                extra={"case": case},
-            )
+    free = [x for x in links if x[0].pk not in busy]
+    own = _open_membership([case.pk])
+    if own is not None:
+        cluster = Cluster.objects.select_for_update().select_related("unit").get(pk=own.cluster_id)
+        _join(actor, cluster, [(c, how, case, v) for c, how, v in free], now)
         return cluster
-    free = [
-        x
-        for x in links
-        if not ClusterMember.objects.filter(
-            case=x[0],
-            removed_by_case__isnull=True,
-            cluster__status__in=[Cluster.Status.PROPOSED, Cluster.Status.ACTIVE],
-        ).exists()
-    ]
+    member = _open_membership(linked_ids)
+    if member is not None:
+        cluster = (
+            Cluster.objects.select_for_update().select_related("unit").get(pk=member.cluster_id)
+        )
+        link = next(x for x in links if x[0].pk == member.case_id)
+        _join(
+            actor,
+            cluster,
+            [(case, link[1], link[0], link[2])] + [(c, how, case, v) for c, how, v in free],
+            now,
+        )
+        return cluster
     if not free:
         return None
+    today = max(_case_day(c, now) for c in [case] + [c for c, _l, _v in free])
     unit = _common_unit([case.responsible_unit] + [c.responsible_unit for c, _l, _v in free])
     venue_id = next((v for _c, _l, v in free if v), None)
     from vungxanh.venues.models import Venue

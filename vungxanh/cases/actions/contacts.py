@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vungxanh.cases import services
+from vungxanh.cases.actions.clusters import link_clusters
 from vungxanh.cases.actions.common import (
     FUTURE_TOLERANCE,
     LAB_REPORT_PERM,
@@ -55,6 +56,28 @@ def ensure_task(
     contact.task = task
     contact.save(update_fields=["task"])
     return task
+
+
+def task_or_link(
+    actor: Any, contact: Contact, rules: TracingRules, now: datetime.datetime
+) -> TracingTask | None:
+    """What a confirmed F1 gets: a tracing task, unless the person already has an active
+    confirmed case of their own. Then the contact is recorded as that case (no task: they
+    are isolated as a case) and the two cases are linked into a cluster."""
+    own_case = (
+        Case.objects.active()
+        .confirmed()
+        .filter(person_id=contact.person_id)
+        .exclude(pk=contact.case_id)
+        .first()
+    )
+    if own_case is None:
+        return ensure_task(actor, contact, rules, now)
+    if contact.became_case_id != own_case.pk:
+        contact.became_case = own_case
+        contact.save(update_fields=["became_case"])
+    link_clusters(actor, contact.case, now)
+    return None
 
 
 def _exposure_summary(exposures: list[dict[str, Any]]) -> dict[str, Any]:
@@ -173,12 +196,7 @@ def decide_proposal(
         return contact
     # A contact who is already a case is recorded (the link feeds clusters and chains), but
     # gets no tracing task: they are isolated as a case.
-    own_case = Case.objects.active().confirmed().filter(person=person).exclude(pk=case.pk).first()
-    if own_case is not None:
-        contact.became_case = own_case
-        contact.save(update_fields=["became_case"])
-    else:
-        ensure_task(actor, contact, rules_of(case.rule_set), now)
+    task_or_link(actor, contact, rules_of(case.rule_set), now)
     return contact
 
 
@@ -368,7 +386,7 @@ def add_contact(
         extra={"person": person, "exposure": exposure_type, "confirmed": confirm},
     )
     if confirm:
-        ensure_task(actor, contact, rules, now)
+        task_or_link(actor, contact, rules, now)
     return contact
 
 
@@ -452,6 +470,8 @@ def decide_f2(*, actor: Any, f1: Contact, person: Person, confirm: bool, note: s
         Contact.objects.select_for_update(of=("self",)).select_related("case", "task").get(pk=f1.pk)
     )
     case = f1.case
+    # The F2 are recorded on the case: its officials trace them, not the F1's commune.
+    require(actor, case, "change")
     if f1.degree != Contact.Degree.F1 or f1.status != Contact.Status.CONFIRMED:
         raise ValidationError(_("F2 are traced from confirmed F1 only."))
     if case.is_discarded:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vungxanh.cases import services
+from vungxanh.cases.actions.clusters import link_clusters
 from vungxanh.cases.actions.common import (
     FUTURE_TOLERANCE,
     check_not_before,
@@ -79,7 +80,8 @@ def refresh_landmarks(*, actor: Any, case: Case) -> dict[str, int]:
     there at the same time."""
     require(actor, case, "change")
     case = lock_case(case)
-    counts = build_landmarks(actor, case, timezone.now())
+    now = timezone.now()
+    counts = build_landmarks(actor, case, now)
     audit.record(
         actor=actor,
         verb="refresh_landmarks",
@@ -87,6 +89,8 @@ def refresh_landmarks(*, actor: Any, case: Case) -> dict[str, int]:
         unit_path=case.responsible_unit.path,
         extra=counts,
     )
+    # Late check-ins may put the case at a place another case visited at the same time.
+    link_clusters(actor, case, now)
     return counts
 
 
@@ -152,6 +156,8 @@ def add_landmark(
         unit_path=case.responsible_unit.path,
         extra={"landmark": landmark, "place": landmark.place_label, "start": start, "end": end},
     )
+    if venue is not None:
+        link_clusters(actor, case, now)  # another case may have been there at the time
     return landmark
 
 

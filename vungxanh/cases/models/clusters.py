@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from vungxanh.cases.models.cases import Case
+from vungxanh.cases.models.cases import Case, CaseQuerySet
 from vungxanh.core.models import PublicIdModel
-from vungxanh.core.scoping import RestrictedQuerySet
+from vungxanh.core.scoping import RestrictedQuerySet, Scope
 from vungxanh.geo.models import AdminUnit
 
 
 class ClusterQuerySet(RestrictedQuerySet["Cluster"]):
+    """A cluster belongs to its unit; it is also visible (not changeable) to the areas of
+    its cases, so that a case's district can open the cluster its case joined (the pages
+    show them only the cases of their area)."""
+
     scope_units = ("unit",)
+
+    def scope_q(self, scope: Scope, action: str) -> Q | None:
+        paths = scope.paths(self.perm(action), action)
+        if not paths:
+            return None
+        q = self.units_q(self.scope_units, paths)
+        if action == "view":
+            cases = Case.objects.filter(Case.objects.units_q(CaseQuerySet.scope_units, paths))
+            members = ClusterMember.objects.filter(
+                case__in=cases.values("pk"), removed_by_case__isnull=True
+            )
+            q |= Q(pk__in=members.values("cluster_id"))
+        return q
 
     def open(self) -> ClusterQuerySet:
         return self.filter(status__in=[Cluster.Status.PROPOSED, Cluster.Status.ACTIVE])

@@ -13,7 +13,16 @@ from django.db import connection
 from django.utils import timezone
 
 from vungxanh.cases import actions, services
-from vungxanh.cases.models import Basis, Case, Cluster, Contact, Landmark, RuleSet, TracingTask
+from vungxanh.cases.models import (
+    Basis,
+    Case,
+    Cluster,
+    ClusterMember,
+    Contact,
+    Landmark,
+    RuleSet,
+    TracingTask,
+)
 from vungxanh.cases.rules import TracingRules, load_default_rule_sets
 from vungxanh.cases.tests.factories import at, check_in, confirm, make_person, make_venue
 from vungxanh.core.models import AuditEvent
@@ -307,7 +316,10 @@ def test_discarding_closes_only_what_derived_from_the_case(world, scene):
     assert task_of(shared).case == second
     assert not landmark.is_published
     assert cluster.status == Cluster.Status.DISMISSED
-    assert services.f1_candidates(case).total >= 0  # the query still runs for a discarded case
+    # The proposals of a discarded case still compute: the closed contacts (B, C) stay
+    # decided, the other case met at the restaurant is still proposed.
+    page = services.f1_candidates(case)
+    assert (page.total, [p.person_id for p in page.items]) == (1, [other.pk])
 
     actions.reinstate_case(actor=SYSTEM, case=case)
     only_a.refresh_from_db()
@@ -574,6 +586,40 @@ def test_rule_set_versions(world, rules):
     assert RuleSet.objects.in_force(new.valid_from) == new
 
 
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"cluster_quiet_days": 1e400}, "Tham số “cluster_quiet_days” có giá trị không hợp lệ."),
+        ({"f2_cap": float("inf")}, "Tham số “f2_cap” có giá trị không hợp lệ."),
+        ({"indoor_weight": float("nan")}, "Tham số “indoor_weight” có giá trị không hợp lệ."),
+        (
+            {"kind_weights": {"default": float("-inf")}},
+            "Tham số “kind_weights” có giá trị không hợp lệ.",
+        ),
+        (
+            {"min_overlap_minutes": {"default": 2.5}},
+            "Tham số “min_overlap_minutes” có giá trị không hợp lệ.",
+        ),
+        ({"epi_link_days": 10**30}, "Số ngày phải từ 1 đến 365."),
+        ({"indoor_weight": 1e300}, "Trọng số phải là số dương, tối đa 1000."),
+        ({"masked_min_minutes": -1}, "Thời gian trùng tối thiểu phải từ 0 đến 1440 phút."),
+    ],
+)
+def test_rule_sets_refuse_numbers_that_are_not_finite_or_out_of_range(
+    world, rules, parameters, message
+):
+    with pytest.raises(ValidationError) as exc:
+        actions.publish_rule_set(
+            actor=world.user("province_officer"),
+            code="khong-hop-le",
+            name="Không hợp lệ",
+            valid_from=timezone.now() + datetime.timedelta(days=1),
+            parameters=parameters,
+        )
+    assert exc.value.messages == [message]
+    assert not RuleSet.objects.filter(code="khong-hop-le").exists()
+
+
 # --- concurrency (PostgreSQL: real row locks) --------------------------------------------------
 
 
@@ -674,3 +720,33 @@ def test_a_contact_who_is_already_a_case_is_linked_without_a_task(world, scene):
     assert contact.task is None
     assert not TracingTask.objects.filter(person=scene["b"]).exists()
     assert not services.is_under_tracing_as_f1(scene["b"])
+
+
+def test_an_f2_who_is_already_a_case_becomes_a_linked_f1_without_a_task(world, scene):
+    """B is F1 of A; D, recorded as F2 through B, is a confirmed case of their own. When B
+    becomes a case, D becomes B's F1 as a case: no tracing task, and B and D are linked into
+    a cluster. If D's case turns out to be no case, D is traced like any F1."""
+    cafe = make_venue(world.commune_a2, "Cà phê Cột Đồng Hồ", kind="restaurant")
+    d = make_person(world.commune_a2, "Vũ Ca Riêng D")
+    check_in(scene["b"], cafe, at(day(1), "08:00"), at(day(1), "09:00"))
+    check_in(d, cafe, at(day(1), "08:00"), at(day(1), "09:00"))
+    case_a = confirm_a(scene)
+    f1 = actions.decide_proposal(actor=SYSTEM, case=case_a, person=scene["b"], confirm=True)
+    actions.decide_f2(actor=SYSTEM, f1=f1, person=d, confirm=True)
+    case_d = confirm(d, sample_date=day(3))
+    Cluster.objects.all().delete()
+
+    case_b = confirm(scene["b"], sample_date=day(2))
+    regraded = Contact.objects.get(case=case_b, person=d)
+    assert (regraded.degree, regraded.status, regraded.origin) == (1, "confirmed", "regraded")
+    assert regraded.became_case == case_d
+    assert regraded.task is None
+    assert not TracingTask.objects.filter(person=d).exists()
+    cluster = ClusterMember.objects.get(case=case_d).cluster
+    assert set(cluster.members.values_list("case_id", flat=True)) >= {case_b.pk, case_d.pk}
+
+    actions.discard_case(actor=SYSTEM, case=case_d, reason="RT-PCR âm tính")
+    regraded.refresh_from_db()
+    assert regraded.became_case is None
+    task = task_of(regraded)
+    assert (task.status, task.unit, task.case) == ("open", world.commune_a2, case_b)
