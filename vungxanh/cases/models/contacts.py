@@ -19,15 +19,19 @@ _USER = settings.AUTH_USER_MODEL
 
 
 class ContactQuerySet(RestrictedQuerySet["Contact"]):
-    """Visible to the case's units and to the commune where the contact lives (their
-    tracing task needs the exposure)."""
+    """Visible to the case's units, and to the commune where the contact lives for a
+    confirmed F1 with a tracing task (the task needs the exposure). Proposals, dismissed
+    contacts and F2 of another area's case are not theirs to see."""
 
     def scope_q(self, scope: Scope, action: str) -> Q | None:
         paths = scope.paths(self.perm(action), action)
         if not paths:
             return None
         cases = Case.objects.filter(Case.objects.units_q(CaseQuerySet.scope_units, paths))
-        return Q(case__in=cases.values("pk")) | self.units_q(("unit",), paths)
+        traced_here = self.units_q(("unit",), paths) & Q(
+            degree=Contact.Degree.F1, status=Contact.Status.CONFIRMED, task__isnull=False
+        )
+        return Q(case__in=cases.values("pk")) | traced_here
 
     def f1(self) -> ContactQuerySet:
         return self.filter(degree=Contact.Degree.F1)

@@ -10,11 +10,11 @@ import pytest
 from django.utils import timezone
 
 from vungxanh.cases import actions
-from vungxanh.cases.models import Case, Cluster, Contact, TracingTask
+from vungxanh.cases.models import Case, Cluster, Contact, RuleSet, TracingTask
 from vungxanh.cases.rules import load_default_rule_sets
 from vungxanh.cases.tests.factories import at, check_in, confirm, make_person, make_venue
 from vungxanh.core.models import AuditEvent
-from vungxanh.core.scoping import SYSTEM
+from vungxanh.core.scoping import SYSTEM, OutOfScope
 
 
 def task_of(contact: Contact) -> TracingTask:
@@ -177,6 +177,40 @@ def test_out_of_scope_officials_see_only_what_their_tasks_need(client_as, world,
     # The case's district follows the task and its link.
     board_a = body(client_as("district_a").get("/cases/tasks/"))
     assert f"/cases/{case.public_id}/" in board_a
+    # Ka Long traces its F1, not the case: the F1's F2, and the case's other contacts
+    # (proposed, dismissed, F2) living in Ka Long, are not Ka Long's to read or write.
+    neighbour = make_person(world.commune_b, "Lương Hàng Xóm")
+    far = make_person(world.commune_b, "Lâm Đã Loại")
+    f2 = actions.decide_f2(actor=SYSTEM, f1=contact, person=scene["b"], confirm=True)
+    assert f2.unit == world.commune_a
+    Contact.objects.filter(pk=f2.pk).update(unit=world.commune_b)  # as if B lived in Ka Long
+    proposed = actions.add_contact(
+        actor=SYSTEM, case=case, person=neighbour, exposure_type="other", confirm=False
+    )
+    actions.add_contact(actor=SYSTEM, case=case, person=far, exposure_type="other", confirm=False)
+    dismissed = actions.decide_proposal(actor=SYSTEM, case=case, person=far, confirm=False)
+    assert "Bùi Văn Bàn Bên" in body(
+        client_as("district_a").get(f"/cases/contacts/{contact.public_id}/")
+    )
+    client = client_as("commune_b")  # the test client is shared: log in again
+    for hidden in (f2, proposed, dismissed):
+        assert client.get(f"/cases/contacts/{hidden.public_id}/").status_code == 404
+    exposure = body(client.get(f"/cases/contacts/{contact.public_id}/"))
+    assert "Hà Văn Móng Cái" in exposure
+    assert "Tìm F2" not in exposure
+    assert "Bùi Văn Bàn Bên" not in exposure  # the F2 recorded through this F1
+    assert client.get(f"/cases/contacts/{contact.public_id}/f2/").status_code == 404
+    response = client.post(
+        f"/cases/contacts/{contact.public_id}/f2/decide/",
+        {"person": str(neighbour.public_id), "decision": "confirm"},
+    )
+    assert response.status_code == 404
+    with pytest.raises(OutOfScope):
+        actions.decide_f2(actor=world.user("commune_b"), f1=contact, person=neighbour, confirm=True)
+    assert not Contact.objects.filter(person=neighbour, degree=2).exists()
+    # The case's own officials do trace F2 there.
+    client = client_as("district_a")
+    assert client.get(f"/cases/contacts/{contact.public_id}/f2/").status_code == 200
 
 
 def test_task_board_highlights_overdue_and_records_steps(client_as, world, scene):
@@ -267,6 +301,24 @@ def test_public_landmarks_never_name_the_case(client, world, scene):
     assert json.loads(client.get("/moc-dich-te.json").content)["count"] == 0
 
 
+def test_a_place_in_a_village_names_the_health_station_of_its_commune(client, world, scene):
+    case = confirm(scene["a"], onset_date=D)
+    landmark = actions.add_landmark(
+        actor=SYSTEM,
+        case=case,
+        place="Nhà văn hóa thôn",
+        unit=world.village_a,
+        start=at(D, "08:00"),
+        end=at(D, "10:00"),
+    )
+    actions.publish_landmark(actor=SYSTEM, landmark=landmark)
+    data = json.loads(client.get("/moc-dich-te.json").content)
+    (row,) = data["landmarks"]
+    assert row["place"] == "Nhà văn hóa thôn"
+    assert row["health_station"] == "Trạm Y tế Hà Khánh (test)"
+    assert "Trạm Y tế Hà Khánh (test)" in body(client.get("/moc-dich-te/"))
+
+
 def test_discard_and_reinstate_from_the_page(client_as, world, scene):
     case = confirm(scene["a"], onset_date=D)
     client = client_as("district_a")
@@ -331,6 +383,16 @@ def test_rule_sets_page_and_a_new_version(client_as, world, scene):
         {"code": "qn-test", "name": "Thử", "valid_from": "2999-01-01T00:00", "parameters": "{oops"},
     )
     assert "Đây không phải JSON hợp lệ" in body(response)
+    # Numbers JSON can spell but the rules cannot use: a message, never an error page.
+    for bad in ('{"f2_cap": 1e400}', '{"cluster_quiet_days": Infinity}', '{"indoor_weight": NaN}'):
+        key = bad.split('"')[1]
+        response = client.post(
+            "/cases/rules/new/",
+            {"code": "qn-test", "name": "Thử", "valid_from": "2999-01-01T00:00", "parameters": bad},
+        )
+        assert response.status_code == 200
+        assert f"Tham số “{key}” có giá trị không hợp lệ." in body(response)
+    assert not RuleSet.objects.filter(code="qn-test").exists()
 
 
 def test_list_pages_do_not_grow_queries_with_rows(
@@ -403,3 +465,103 @@ def test_api_reads_through_scope_and_confirms_through_the_action(api_as, world, 
     )
     assert api_as("commune_a").get("/api/v1/landmarks/").json()["count"] == 2
     assert api_as("commune_b").get("/api/v1/landmarks/").json()["count"] == 0
+
+
+# --- ids from another area typed into forms; what other areas' officials see --------------
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_a_person_id_from_another_area_reveals_nothing_in_the_decisions(client_as, world, scene):
+    """The decision forms take a person's id from the body: someone the official may not
+    see and who is no proposal of the case is answered like an id that does not exist."""
+    import uuid
+
+    case = confirm(scene["a"], onset_date=D)
+    stranger = make_person(world.commune_b, "Người Lạ Móng Cái")
+    client = client_as("district_a")
+    url = f"/cases/{case.public_id}/proposals/decide/"
+    for decision in ("x", "confirm", "dismiss"):
+        foreign = client.post(
+            url, {"person": str(stranger.public_id), "decision": decision}, HTTP_HX_REQUEST="true"
+        )
+        missing = client.post(
+            url, {"person": str(uuid.uuid4()), "decision": decision}, HTTP_HX_REQUEST="true"
+        )
+        assert foreign.status_code == missing.status_code == 200
+        assert "Người Lạ Móng Cái" not in body(foreign)
+        assert body(foreign) == body(missing)
+        assert "Hãy chọn người và quyết định." in body(foreign)
+    assert not Contact.objects.filter(person=stranger).exists()
+    # A proposal living in Móng Cái is the case's business: named, and decided.
+    named = client.post(
+        url, {"person": str(scene["c"].public_id), "decision": "x"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Hà Văn Móng Cái" in body(named)
+    confirmed = client.post(
+        url, {"person": str(scene["c"].public_id), "decision": "confirm"}, HTTP_HX_REQUEST="true"
+    )
+    assert "Hà Văn Móng Cái" in body(confirmed)
+    assert Contact.objects.get(person=scene["c"]).status == Contact.Status.CONFIRMED
+
+    # "Confirm the N strongest" with a foreign id slipped into the list.
+    response = client.post(
+        f"/cases/{case.public_id}/proposals/confirm-top/",
+        {"n": "2", "shown": f"{stranger.public_id},{scene['b'].public_id}"},
+        follow=True,
+    )
+    shown = " ".join(messages_of(response))
+    assert "Người Lạ Móng Cái" not in body(response)
+    assert "1 người không phải là đề xuất của ca bệnh này nên đã bị bỏ qua." in shown
+    assert Contact.objects.get(person=scene["b"]).status == Contact.Status.CONFIRMED
+    assert not Contact.objects.filter(person=stranger).exists()
+
+    # F2 of a confirmed F1: the same rule.
+    f1 = Contact.objects.get(person=scene["b"])
+    f2_url = f"/cases/contacts/{f1.public_id}/f2/decide/"
+    response = client.post(
+        f2_url, {"person": str(stranger.public_id), "decision": "x"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 404
+    assert "Người Lạ Móng Cái" not in body(response)
+    assert (
+        client.post(
+            f2_url, {"person": str(uuid.uuid4()), "decision": "x"}, HTTP_HX_REQUEST="true"
+        ).status_code
+        == 404
+    )
+
+
+def test_proposals_and_sources_name_only_cases_the_official_may_open(
+    client_as, api_as, world, scene
+):
+    """Hạ Long's case A met C, a case of Móng Cái: Hạ Long sees that C is already a case
+    and that a case of another area was with A, but neither its number, place nor time."""
+    # At the bia hơi (day D) for the look-back; at a café yesterday for the proposals.
+    cafe = make_venue(world.commune_a, "Cà phê Bạch Đằng", kind="restaurant")
+    yesterday = TODAY - datetime.timedelta(days=1)
+    check_in(scene["a"], cafe, at(yesterday, "09:00"), at(yesterday, "10:00"))
+    check_in(scene["c"], cafe, at(yesterday, "09:00"), at(yesterday, "10:00"))
+    case_c = confirm(scene["c"], onset_date=D - datetime.timedelta(days=1))
+    case_a = confirm(scene["a"], onset_date=TODAY)
+    Cluster.objects.all().delete()  # not what this test is about
+    assert str(case_c) == "BN1"
+    client = client_as("district_a")
+    proposals = body(client.get(f"/cases/{case_a.public_id}/proposals/"))
+    assert "Hà Văn Móng Cái" in proposals
+    assert "đã là một ca bệnh ở địa bàn khác" in proposals
+    assert "BN1" not in proposals
+    sources = body(client.get(f"/cases/{case_a.public_id}/sources/", HTTP_HX_REQUEST="true"))
+    assert "1 ca bệnh ở địa bàn khác đã có mặt cùng nơi, cùng lúc" in sources
+    assert "BN1" not in sources
+    assert "Quán Bia Hơi Hạ Long" not in sources
+    assert f"/cases/{case_c.public_id}/" not in sources
+    assert "Không tìm thấy ca bệnh xác định nào" not in sources
+    # The province sees the case, its place and time.
+    client = client_as("province_admin")
+    assert "đã là BN1" in body(client.get(f"/cases/{case_a.public_id}/proposals/"))
+    sources = body(client.get(f"/cases/{case_a.public_id}/sources/", HTTP_HX_REQUEST="true"))
+    assert "BN1" in sources
+    assert "Quán Bia Hơi Hạ Long" in sources

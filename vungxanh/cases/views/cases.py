@@ -19,7 +19,15 @@ from vungxanh.cases import actions, services
 from vungxanh.cases.filters import CaseFilter
 from vungxanh.cases.forms import CaseEditForm, CaseForm, DiscardForm, LandmarkForm, PublishForm
 from vungxanh.cases.models import Case, ClusterMember, Contact, Landmark, TracingTask
-from vungxanh.cases.views.common import can, get_case, get_landmark, has_perm, is_htmx
+from vungxanh.cases.views.common import (
+    can,
+    case_label,
+    get_case,
+    get_landmark,
+    has_perm,
+    is_htmx,
+    visible_case_ids,
+)
 from vungxanh.cases.views.tracing import proposal_context
 from vungxanh.core import audit
 from vungxanh.core.http import AuthedHttpRequest, flash_errors
@@ -235,27 +243,30 @@ def case_reinstate(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         flash_errors(request, exc)
     else:
         messages.success(request, _("The case was reinstated."))
-        for note in task_notes(case):
+        for note in task_notes(request, case):
             messages.info(request, note)
     return redirect("cases:case-detail", public_id=case.public_id)
 
 
-def task_notes(case: Case) -> list[str]:
+def task_notes(request: AuthedHttpRequest, case: Case) -> list[str]:
     """Why a confirmed F1 of a reinstated case has no open task of this case (the task was
-    done meanwhile, the F1 became a case, or another case's task already traces them)."""
+    done meanwhile, the F1 became a case, or another case's task already traces them).
+    Other cases are named only when the official may open them."""
     notes: list[str] = []
-    contacts = (
+    contacts = list(
         case.contacts.filter(degree=Contact.Degree.F1, status=Contact.Status.CONFIRMED)
         .select_related("person", "task__case", "became_case")
         .order_by("pk")
     )
+    others = {c.became_case_id for c in contacts} | {c.task.case_id for c in contacts if c.task}
+    visible = visible_case_ids(request, {pk for pk in others if pk})
     for contact in contacts:
         name = contact.person.full_name
         task = contact.task
         if contact.became_case is not None:
             notes.append(
                 _("%(name)s became case %(case)s meanwhile: isolated as a case, no tracing task.")
-                % {"name": name, "case": contact.became_case}
+                % {"name": name, "case": case_label(contact.became_case, visible)}
             )
         elif task is None:
             continue
@@ -267,7 +278,7 @@ def task_notes(case: Case) -> list[str]:
         elif task.status == TracingTask.Status.OPEN and task.case_id != case.pk:
             notes.append(
                 _("%(name)s is already traced by the open task of case %(case)s; it goes on.")
-                % {"name": name, "case": task.case}
+                % {"name": name, "case": case_label(task.case, visible)}
             )
         elif task.status not in {TracingTask.Status.OPEN, TracingTask.Status.BECAME_CASE}:
             notes.append(
@@ -371,34 +382,29 @@ def landmark_remove(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
 @object_view(Case)
 def case_sources(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     """Backward tracing (htmx fragment): co-visitors in the look-back window who are or
-    became confirmed cases; cases outside the user's area are shown by number only."""
+    became confirmed cases. Cases outside the user's area are only counted: no number,
+    place or time (their own officials see them)."""
     case = get_case(request, public_id)
-    sources = services.source_candidates(case)
-    visible = set(
-        Case.objects.restrict(request.user, "view")
-        .filter(pk__in={s.case_id for s in sources})
-        .values_list("pk", flat=True)
-    )
+    found = services.source_candidates(case)
     links = (
         Contact.objects.filter(person_id=case.person_id)
         .exclude(case=case)
         .exclude(status__in=[Contact.Status.DISMISSED, Contact.Status.CLOSED])
         .select_related("case")
     )
-    link_cases = [c.case for c in links if c.case.is_confirmed]
-    visible |= set(
-        Case.objects.restrict(request.user, "view")
-        .filter(pk__in={c.pk for c in link_cases})
-        .values_list("pk", flat=True)
-    )
+    linked = [c.case for c in links if c.case.is_confirmed]
+    visible = visible_case_ids(request, {s.case_id for s in found} | {c.pk for c in linked})
+    sources = [s for s in found if s.case_id in visible]
+    hidden = {s.case_id for s in found if s.case_id not in visible}
     return render(
         request,
         "cases/case_sources.html",
         {
             "case": case,
             "sources": sources,
-            "link_cases": link_cases,
-            "visible": visible,
+            "hidden_sources": len(hidden),
+            "link_cases": [c for c in linked if c.pk in visible],
+            "hidden_links": len({c.pk for c in linked if c.pk not in visible}),
             "is_htmx": is_htmx(request),
         },
     )

@@ -50,7 +50,10 @@ def cluster_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         .select_related("case", "case__responsible_unit", "linked_case", "venue")
         .order_by("added_at", "pk")
     )
-    visible = visible_case_ids(request, {m.case_id for m in members})
+    visible = visible_case_ids(
+        request,
+        {m.case_id for m in members} | {m.linked_case_id for m in members if m.linked_case_id},
+    )
     can_change = can(request, cluster)
     form = (
         ClusterForm(

@@ -32,12 +32,23 @@ def _published(request: HttpRequest) -> tuple[list[dict[str, Any]], list[AdminUn
     units = {lm.unit_id or (lm.venue.unit_id if lm.venue else None) for lm in rows}
     unit_objs = AdminUnit.objects.in_bulk([u for u in units if u])
     paths = {a for u in unit_objs.values() for a in ancestor_paths(u.path)}
-    names = dict(AdminUnit.objects.filter(path__in=paths).values_list("path", "name"))
-    stations: dict[int, Facility] = {}
+    above = list(AdminUnit.objects.filter(path__in=paths).values_list("path", "name", "pk"))
+    names = {path: name for path, name, _pk in above}
+    unit_at = {path: pk for path, _name, pk in above}
+    # The health station of the place: the unit's own, else the one of the unit above
+    # it (a village's commune).
+    by_unit: dict[int, Facility] = {}
     for facility in Facility.objects.filter(
-        kind=Facility.Kind.HEALTH_STATION, is_active=True, unit_id__in=list(unit_objs)
-    ):
-        stations.setdefault(facility.unit_id, facility)
+        kind=Facility.Kind.HEALTH_STATION, is_active=True, unit_id__in=list(unit_at.values())
+    ).order_by("pk"):
+        by_unit.setdefault(facility.unit_id, facility)
+    stations: dict[int, Facility] = {}
+    for unit_obj in unit_objs.values():
+        for path in reversed(ancestor_paths(unit_obj.path)):
+            found = by_unit.get(unit_at.get(path, 0))
+            if found is not None:
+                stations[unit_obj.pk] = found
+                break
     out = []
     for lm in rows:
         unit_id = lm.unit_id or (lm.venue.unit_id if lm.venue else None)

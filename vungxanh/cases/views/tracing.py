@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,7 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vungxanh.cases import actions, services
 from vungxanh.cases.forms import ConfirmTopForm, ContactForm
 from vungxanh.cases.models import Case, Contact
-from vungxanh.cases.views.common import can, get_case, get_contact, is_htmx
+from vungxanh.cases.views.common import (
+    can,
+    case_label,
+    get_case,
+    get_contact,
+    is_htmx,
+    visible_case_ids,
+)
 from vungxanh.core import audit
 from vungxanh.core.http import AuthedHttpRequest, add_errors, flash_errors
 from vungxanh.core.scoping import object_view
@@ -55,12 +62,13 @@ def proposal_context(request: AuthedHttpRequest, case: Case, offset: int = 0) ->
             for p in actions.household_members(case)
             if p.pk not in decided and p.pk not in stored_ids
         ]
-    known = {
-        c.person_id: str(c)
-        for c in Case.objects.not_discarded().filter(
-            person_id__in=[p.person_id for p in page.items]
-        )
-    }
+    # Proposals who are cases already: named by number only when the official may open
+    # that case.
+    already = list(
+        Case.objects.not_discarded().filter(person_id__in=[p.person_id for p in page.items])
+    )
+    visible = visible_case_ids(request, {c.pk for c in already})
+    known = {c.person_id: case_label(c, visible) for c in already}
     shown = len(page.items) + len(household) + len(stored)
     # The proposals of the first page in the order shown: "confirm the N strongest".
     top = (
@@ -107,7 +115,7 @@ def case_proposals(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def proposal_decide(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     case = get_case(request, public_id, "change")
-    person = Person.objects.filter(public_id=_uuid_or_none(request.POST.get("person"))).first()
+    person = _proposal_person(request, case, request.POST.get("person"))
     decision = request.POST.get("decision")
     error = ""
     contact = None
@@ -148,13 +156,18 @@ def proposal_confirm_top(request: AuthedHttpRequest, public_id: str) -> HttpResp
         flash_errors(request, form)
         return redirect(reverse("cases:case-detail", args=[case.public_id]) + "#proposals")
     chosen = form.chosen()
-    by_id = {p.public_id: p for p in Person.objects.filter(public_id__in=chosen)}
+    by_id = {p.public_id: p for p in Person.objects.current().filter(public_id__in=chosen)}
     persons = [by_id[pk] for pk in chosen if pk in by_id]
+    known = _known_person_ids(request, case, [p.pk for p in persons])
     try:
         result = actions.confirm_proposals(actor=request.user, case=case, persons=persons)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
+        # Someone the official may not see and who is no proposal of this case (an id
+        # typed into the form) is never named.
+        unknown = [p for p, _why in result.refused if p.pk not in known]
+        refused = [(p, why) for p, why in result.refused if p.pk in known]
         if result.confirmed:
             messages.success(
                 request,
@@ -171,8 +184,18 @@ def proposal_confirm_top(request: AuthedHttpRequest, public_id: str) -> HttpResp
                 _("Already decided meanwhile, left as they are: %(names)s.")
                 % {"names": ", ".join(p.full_name for p in result.already)},
             )
-        for person, why in result.refused:
+        for person, why in refused:
             messages.error(request, f"{person.full_name}: {why}")
+        if unknown:
+            messages.error(
+                request,
+                ngettext(
+                    "%(n)d person is not a proposal of this case and was left out.",
+                    "%(n)d persons are not proposals of this case and were left out.",
+                    len(unknown),
+                )
+                % {"n": len(unknown)},
+            )
     return redirect(reverse("cases:case-detail", args=[case.public_id]) + "#proposals")
 
 
@@ -183,6 +206,61 @@ def _uuid_or_none(value: Any) -> Any:
         return uuid.UUID(str(value))
     except (TypeError, ValueError):
         return None
+
+
+def _known_person_ids(request: AuthedHttpRequest, case: Case, ids: list[int]) -> set[int]:
+    """Which of these persons the official may know about on this case's page: persons of
+    their area, the case's person, its household and its recorded contacts."""
+    if not ids:
+        return set()
+    known = set(
+        Person.objects.restrict(request.user, "view")
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    known |= set(
+        case.contacts.filter(person_id__in=ids).values_list("person_id", flat=True).distinct()
+    )
+    household = case.person.household_id
+    if household is not None:
+        known |= set(
+            Person.objects.filter(pk__in=ids, household_id=household).values_list("pk", flat=True)
+        )
+    if case.person_id in ids:
+        known.add(case.person_id)
+    return known
+
+
+def _proposal_person(request: AuthedHttpRequest, case: Case, raw: Any) -> Person | None:
+    """The person an F1 decision names (a public id from the form): someone the official
+    may see, or someone the case's proposals show (household, recorded contact, check-in
+    overlap with the case). Anyone else is treated as unknown, exactly like an id that
+    does not exist: a foreign id reveals nothing."""
+    person = Person.objects.current().filter(public_id=_uuid_or_none(raw)).first()
+    if person is None:
+        return None
+    if person.pk in _known_person_ids(request, case, [person.pk]):
+        return person
+    if services.f1_exposure(case, person.pk):
+        return person
+    return None
+
+
+def _f2_person(request: AuthedHttpRequest, contact: Contact, raw: Any) -> Person | None:
+    """The person an F2 decision names: someone the official may see, an F2 already
+    recorded through this F1, or someone who met the F1 in their F2 window."""
+    person = Person.objects.current().filter(public_id=_uuid_or_none(raw)).first()
+    if person is None:
+        return None
+    if Person.objects.restrict(request.user, "view").filter(pk=person.pk).exists():
+        return person
+    if contact.f2_contacts.filter(person=person).exists():
+        return person
+    source = services.f1_source_of(contact)
+    exposures = services.pair_exposures(
+        contact.case, contact.person_id, person.pk, source.since, source.until
+    )
+    return person if exposures else None
 
 
 @login_required
@@ -237,10 +315,15 @@ def contact_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     contact = get_contact(request, public_id)
     audit.record_view(actor=request.user, target=contact, unit_path=contact.unit.path)
     case_visible = Case.objects.restrict(request.user, "view").filter(pk=contact.case_id).exists()
-    f2 = list(
-        contact.f2_contacts.exclude(status=Contact.Status.DISMISSED)
-        .select_related("person", "unit")
-        .order_by("-strength")[:200]
+    # F2 are traced by the case's officials: the F1's commune sees its task, not them.
+    f2 = (
+        list(
+            contact.f2_contacts.exclude(status=Contact.Status.DISMISSED)
+            .select_related("person", "unit")
+            .order_by("-strength")[:200]
+        )
+        if case_visible
+        else []
     )
     return render(
         request,
@@ -255,11 +338,22 @@ def contact_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     )
 
 
+def _get_f1_of_visible_case(
+    request: AuthedHttpRequest, public_id: str, action: str = "view"
+) -> Contact:
+    """A contact whose case the official may see (``action``): F2 work on it."""
+    contact = get_contact(request, public_id, action)
+    if not Case.objects.restrict(request.user, action).filter(pk=contact.case_id).exists():
+        raise Http404
+    return contact
+
+
 @login_required
 @object_view(Contact)
 def contact_f2(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
-    """F2 proposals of one confirmed F1, on demand, ranked and capped."""
-    contact = get_contact(request, public_id)
+    """F2 proposals of one confirmed F1, on demand, ranked and capped (for the officials
+    of the case)."""
+    contact = _get_f1_of_visible_case(request, public_id)
     if contact.degree != Contact.Degree.F1 or contact.status != Contact.Status.CONFIRMED:
         page = services.CandidatePage(total=0, offset=0, items=[])
     else:
@@ -279,7 +373,7 @@ def contact_f2(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             "contact": contact,
             "page": page,
             "cap": services.rules_for(contact.case).f2_cap,
-            "can_change": can(request, contact),
+            "can_change": can(request, contact.case),
             "is_htmx": is_htmx(request),
         },
     )
@@ -289,8 +383,10 @@ def contact_f2(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
 @object_view(Contact)
 @require_POST
 def contact_f2_decide(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
-    contact = get_contact(request, public_id, "change")
-    person = get_object_or_404(Person, public_id=_uuid_or_none(request.POST.get("person")))
+    contact = _get_f1_of_visible_case(request, public_id, "change")
+    person = _f2_person(request, contact, request.POST.get("person"))
+    if person is None:
+        raise Http404
     decision = request.POST.get("decision")
     error = ""
     decided = None
