@@ -24,6 +24,7 @@ import datetime
 import random
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -109,6 +110,44 @@ def _ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+#: The figures ``--json`` always carries (null when there was nothing to measure).
+REQUIRED_KEYS = (
+    "checkins",
+    "f1_p50_ms",
+    "f1_p95_ms",
+    "sql_f1_p50_ms",
+    "sql_f1_p95_ms",
+    "batch_1000_s",
+    "batch_1000_first_s",
+    "f2_p95_ms",
+)
+
+
+def _pct(samples: Sequence[float], q: float) -> float | None:
+    """A percentile, or None for an empty sample (``null`` in the JSON line, never NaN)."""
+    return percentile(samples, q) if samples else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a / max(b, 1e-9)
+
+
+def _at_most(value: float | None, goal: float) -> bool:
+    return value is not None and value <= goal
+
+
+def _add(
+    result: BenchResult, label: str, value: Any, key: str | None = None, unit: str = ""
+) -> None:
+    """A row and a figure; a figure that could not be measured shows "—" (null in JSON)."""
+    if value is None:
+        result.rows.append((label, "—"))
+        if key:
+            result.figures[key] = None
+    else:
+        result.add(label, value, key, unit)
+
+
 def _explain(sql: str, params: dict[str, Any], title: str) -> None:
     if connection.vendor != "postgresql":
         return
@@ -154,22 +193,24 @@ def bench_tracing(options: dict[str, Any]) -> BenchResult:
     seed = int(options.get("seed") or 2021)
     explain = str(options.get("explain") or "") in {"1", "true", "yes"}
     result = BenchResult(f"Tracing (F1/F2) on {connection.vendor}, window {window_days} days")
+    result.figures.update(dict.fromkeys(REQUIRED_KEYS))
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM venues_checkin")
         checkins = int(cursor.fetchone()[0])
-    result.add("check-ins in the database", checkins, "checkins")
-    result.add("count(*)", _ms(started), unit="ms")
+    _add(result, "check-ins in the database", checkins, "checkins")
+    _add(result, "count(*)", _ms(started), unit="ms")
     if checkins == 0:
-        result.add("nothing to measure", "load check-ins first (bench load-checkins)")
+        _add(result, "nothing to measure", "load check-ins first (bench load-checkins)")
+        result.figures["goals_met"] = False
         return result
 
     today = timezone.localdate()
     since = local_midnight(today - datetime.timedelta(days=1 + window_days))
     until = local_midnight(today - datetime.timedelta(days=1))
     persons = _sample_persons(max(n_cases, n_batch), since, until, seed)
-    result.add("random persons with check-ins in the window", len(persons), "persons")
+    _add(result, "random persons with check-ins in the window", len(persons), "persons")
     try:
         with transaction.atomic():
             cases = _make_cases(persons, window_days)
@@ -199,32 +240,44 @@ def bench_tracing(options: dict[str, Any]) -> BenchResult:
                             cursor.execute(sql, params)
                             cursor.fetchall()
                         bare_ms.append(_ms(t))
-            result.add("cases, one by one", len(singles), "cases")
-            result.add("F1 per case p50", percentile(totals, 50), "f1_per_case_p50")
-            result.add("F1 per case p95", percentile(totals, 95), "f1_per_case_p95")
-            result.add("F1 per case max", max(totals) if totals else 0, "f1_per_case_max")
-            result.add("F1 first touch p50", percentile(cold, 50), "f1_cold_p50_ms", "ms")
-            result.add("F1 first touch p95", percentile(cold, 95), "f1_cold_p95_ms", "ms")
-            result.add("F1 service p50", percentile(service_ms, 50), "f1_p50_ms", "ms")
-            result.add("F1 service p95", percentile(service_ms, 95), "f1_p95_ms", "ms")
-            result.add("F1 bare SQL p50", percentile(bare_ms, 50), "sql_f1_p50_ms", "ms")
-            result.add("F1 bare SQL p95", percentile(bare_ms, 95), "sql_f1_p95_ms", "ms")
-            ratio_p95 = percentile(service_ms, 95) / max(percentile(bare_ms, 95), 1e-9)
-            ratio_p50 = percentile(service_ms, 50) / max(percentile(bare_ms, 50), 1e-9)
-            result.add("service / bare SQL at p50", ratio_p50, "f1_ratio_p50")
-            result.add("service / bare SQL at p95", ratio_p95, "f1_ratio_p95")
+            _add(result, "cases, one by one", len(singles), "cases")
+            _add(result, "F1 per case p50", _pct(totals, 50), "f1_per_case_p50")
+            _add(result, "F1 per case p95", _pct(totals, 95), "f1_per_case_p95")
+            _add(result, "F1 per case max", max(totals) if totals else 0, "f1_per_case_max")
+            _add(result, "F1 first touch p50", _pct(cold, 50), "f1_cold_p50_ms", "ms")
+            _add(result, "F1 first touch p95", _pct(cold, 95), "f1_cold_p95_ms", "ms")
+            _add(result, "F1 service p50", _pct(service_ms, 50), "f1_p50_ms", "ms")
+            _add(result, "F1 service p95", _pct(service_ms, 95), "f1_p95_ms", "ms")
+            _add(result, "F1 bare SQL p50", _pct(bare_ms, 50), "sql_f1_p50_ms", "ms")
+            _add(result, "F1 bare SQL p95", _pct(bare_ms, 95), "sql_f1_p95_ms", "ms")
+            ratio_p95 = _ratio(_pct(service_ms, 95), _pct(bare_ms, 95))
+            ratio_p50 = _ratio(_pct(service_ms, 50), _pct(bare_ms, 50))
+            _add(result, "service / bare SQL at p50", ratio_p50, "f1_ratio_p50")
+            _add(result, "service / bare SQL at p95", ratio_p95, "f1_ratio_p95")
 
+            # The same 1,000 cases twice: the first run reads pages the single-case runs
+            # above did not touch (cold), the second finds them cached (warm).
             batch = cases[:n_batch]
-            t = time.perf_counter()
-            pairs = services.f1_pairs_for_cases(batch)
-            first_batch = time.perf_counter() - t
-            t = time.perf_counter()
-            pairs = services.f1_pairs_for_cases(batch)
-            batch_s = time.perf_counter() - t
-            result.add(f"F1 of {len(batch)} cases at once (first run)", first_batch, unit="s")
-            result.add(f"F1 of {len(batch)} cases at once", batch_s, "batch_1000_s", "s")
-            result.add("  case–F1 pairs", len(pairs), "batch_pairs")
-            result.add("  distinct F1", len({p.person_id for p in pairs}), "batch_distinct_f1")
+            first_batch: float | None = None
+            batch_s: float | None = None
+            pairs = []
+            if batch:
+                t = time.perf_counter()
+                pairs = services.f1_pairs_for_cases(batch)
+                first_batch = time.perf_counter() - t
+                t = time.perf_counter()
+                pairs = services.f1_pairs_for_cases(batch)
+                batch_s = time.perf_counter() - t
+            _add(
+                result,
+                f"F1 of {len(batch)} cases at once (first run)",
+                first_batch,
+                "batch_1000_first_s",
+                "s",
+            )
+            _add(result, f"F1 of {len(batch)} cases at once (again)", batch_s, "batch_1000_s", "s")
+            _add(result, "  case–F1 pairs", len(pairs), "batch_pairs")
+            _add(result, "  distinct F1", len({p.person_id for p in pairs}), "batch_distinct_f1")
 
             # F2 of a case: the contacts of all its F1 candidates (the worst case: the UI
             # asks for one confirmed F1 at a time), each from their first exposure until the
@@ -252,38 +305,38 @@ def bench_tracing(options: dict[str, Any]) -> BenchResult:
                     f2_page.append(_ms(t))
                 f2_found.append(page.total)
                 f2_inputs.append(len(sources))
-            result.add("F2 cases", len(f2_ms), "f2_cases")
-            result.add("  F1 searched per case p50", percentile(f2_inputs, 50), "f2_f1_p50")
-            result.add("  F1 searched per case max", max(f2_inputs, default=0), "f2_f1_max")
-            result.add("  F2 found per case p50", percentile(f2_found, 50), "f2_found_p50")
-            result.add("  F2 found per case max", max(f2_found, default=0), "f2_found_max")
-            result.add("F2 p50", percentile(f2_ms, 50), "f2_p50_ms", "ms")
-            result.add("F2 p95", percentile(f2_ms, 95), "f2_p95_ms", "ms")
-            result.add("F2 again (warm) p50", percentile(f2_warm, 50), "f2_warm_p50_ms", "ms")
-            result.add("F2 again (warm) p95", percentile(f2_warm, 95), "f2_warm_p95_ms", "ms")
-            result.add("F2 of one F1 (the page) p95", percentile(f2_one, 95), "f2_one_p95_ms", "ms")
-            result.add(
-                "F2 of the 25 strongest F1 p95", percentile(f2_page, 95), "f2_top25_p95_ms", "ms"
+            _add(result, "F2 cases", len(f2_ms), "f2_cases")
+            _add(result, "  F1 searched per case p50", _pct(f2_inputs, 50), "f2_f1_p50")
+            _add(result, "  F1 searched per case max", max(f2_inputs, default=0), "f2_f1_max")
+            _add(result, "  F2 found per case p50", _pct(f2_found, 50), "f2_found_p50")
+            _add(result, "  F2 found per case max", max(f2_found, default=0), "f2_found_max")
+            _add(result, "F2 p50", _pct(f2_ms, 50), "f2_p50_ms", "ms")
+            _add(result, "F2 p95", _pct(f2_ms, 95), "f2_p95_ms", "ms")
+            _add(result, "F2 again (warm) p50", _pct(f2_warm, 50), "f2_warm_p50_ms", "ms")
+            _add(result, "F2 again (warm) p95", _pct(f2_warm, 95), "f2_warm_p95_ms", "ms")
+            _add(result, "F2 of one F1 (the page) p95", _pct(f2_one, 95), "f2_one_p95_ms", "ms")
+            _add(
+                result, "F2 of the 25 strongest F1 p95", _pct(f2_page, 95), "f2_top25_p95_ms", "ms"
             )
 
             # The case page as an official opens it (landmarks and the first page of
             # ranked proposals rendered on the server), through the whole Django stack.
             page_ms = _case_pages(singles[: min(20, len(singles))])
             if page_ms:
-                result.add("case page p50", percentile(page_ms, 50), "case_page_p50_ms", "ms")
-                result.add("case page p95", percentile(page_ms, 95), "case_page_p95_ms", "ms")
+                _add(result, "case page p50", _pct(page_ms, 50), "case_page_p50_ms", "ms")
+                _add(result, "case page p95", _pct(page_ms, 95), "case_page_p95_ms", "ms")
 
             goals = {
-                "F1 p95 ≤ 5 ms": percentile(service_ms, 95) <= 5,
-                "F1 ≤ 2× bare SQL": ratio_p95 <= 2,
-                "1,000 cases ≤ 1 s": batch_s <= 1,
-                "F2 p95 ≤ 30 ms": percentile(f2_ms, 95) <= 30 if f2_ms else False,
+                "F1 p95 ≤ 5 ms": _at_most(_pct(service_ms, 95), 5),
+                "F1 ≤ 2× bare SQL": _at_most(ratio_p95, 2),
+                "1,000 cases ≤ 1 s": _at_most(batch_s, 1),
+                "F2 p95 ≤ 30 ms": _at_most(_pct(f2_ms, 95), 30),
             }
             for goal, met in goals.items():
-                result.add(goal, "met" if met else "NOT met")
+                _add(result, goal, "met" if met else "NOT met")
             result.figures["goals_met"] = all(goals.values())
 
-            if explain and singles:
+            if explain and singles and batch:
                 by_total = sorted(zip(totals, range(len(singles)), strict=True))
                 median_case = singles[by_total[len(by_total) // 2][1]]
                 sql, params = services.f1_sql(median_case, limit=25)
