@@ -7,8 +7,10 @@ tube: they are skipped and listed in the job's message."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -97,7 +99,7 @@ def import_results(job: Job, progress: Progress) -> dict[str, Any]:
     targets, pooled = targets_for(lab, rows)
     seen: set[str] = set()
 
-    def row_form(row: dict[str, str]) -> Any:
+    def row_form(row: Mapping[str, str]) -> forms.Form:
         control = control_row(row)
         if control is not None:
             return ControlRowForm(control)
