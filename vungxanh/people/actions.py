@@ -287,6 +287,26 @@ def _creation_scope(actor: Any, unit: AdminUnit) -> None:
     require_unit(actor, ADD_PERSON, unit.path)
 
 
+class NobodyFound(ValidationError):
+    """Identifying found nobody (in the caller's area, for :func:`identify_person` with
+    ``visible_only``) and the details needed to register the person are missing. The
+    message dict names the missing fields."""
+
+
+class RegisteredElsewhere(ValidationError):
+    """Registering was refused because the registry has this person outside the caller's
+    area. Says so without naming them: the caller asks that area."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "This person is already registered in another area. Ask the commune or ward "
+                "where they are registered to record that they live or stay in your area."
+            ),
+            code="registered_elsewhere",
+        )
+
+
 @transaction.atomic
 def identify_person(
     *,
@@ -300,14 +320,25 @@ def identify_person(
     residence_unit: AdminUnit | None = None,
     address: str = "",
     source: str,
+    visible_only: bool = False,
 ) -> tuple[Person, bool]:
-    """The current person with this citizen ID, or else with this phone, name and year of
-    birth; or a new person flagged self-declared. Returns ``(person, created)``.
+    """The current person with this citizen ID (and a name that agrees with it), or else
+    with this phone, name and year of birth; or a new person flagged self-declared.
+    Returns ``(person, created)``.
 
     Creating needs the full name, year of birth, sex and a residence (commune or village);
     a user as actor must have the residence in their write scope, ``None`` is an anonymous
-    resident. Blank citizen ID, phone or date of birth of a found person are filled in.
+    resident. Blank citizen ID, phone or date of birth of a found person are filled in when
+    the actor may change the record (an anonymous resident may: it is their own).
     Concurrent identical calls return the same person (identity locks + the CCCD constraint).
+
+    ``visible_only`` is for callers that show the record found (the registry's identify
+    API): only persons the actor may view are found. Somebody registered only outside that
+    area is not revealed: without the details to register a person the answer is
+    :class:`NobodyFound`, as when nobody matches at all; with them, :class:`RegisteredElsewhere`
+    (registering them a second time would make a duplicate). Other callers (declarations,
+    check-ins, case interviews) link the person found anywhere and must not show them
+    beyond the actor's scope.
     """
     ident = clean_identity(
         cccd=cccd,
@@ -327,8 +358,26 @@ def identify_person(
                 )
             }
         )
+    if ident.cccd and not ident.name_folded:
+        raise ValidationError(
+            {"full_name": _("Enter the full name too: a citizen ID is checked against the name.")}
+        )
     lock_identities(keys)
     matches = exact_matches(ident)
+    elsewhere = False
+    if visible_only and matches:
+        visible = set(
+            Person.objects.restrict(actor, "view")
+            .filter(pk__in=[p.pk for _kind, p in matches])
+            .values_list("pk", flat=True)
+        )
+        by_cccd = [(kind, p) for kind, p in matches if kind == "cccd"]
+        # A citizen ID names one person: when it is registered elsewhere, a record in the
+        # area with the same phone, name and year is not them.
+        decisive = by_cccd or matches
+        found = [(kind, p) for kind, p in decisive if p.pk in visible]
+        elsewhere = not found
+        matches = found
     if matches:
         kind, person = matches[0]
         if kind == "cccd" and not _names_agree(ident.name_folded, person.name_folded):
@@ -352,11 +401,13 @@ def identify_person(
     if residence_unit is None:
         missing["residence_unit"] = _("Choose the commune or ward where you live or stay.")
     if missing:
-        raise ValidationError(missing)
+        raise NobodyFound(missing)
     assert residence_unit is not None
     assert ident.birth_year is not None
     check_residence(residence_unit)
     _creation_scope(actor, residence_unit)
+    if elsewhere:
+        raise RegisteredElsewhere()
     person = Person(
         cccd=ident.cccd or None,
         phone=ident.phone,
@@ -377,6 +428,9 @@ def identify_person(
         existing = Person.objects.current().filter(cccd=ident.cccd).first() if ident.cccd else None
         if existing is None:
             raise
+        shown = Person.objects.restrict(actor, "view").filter(pk=existing.pk).exists()
+        if visible_only and not shown:
+            raise RegisteredElsewhere() from None
         return existing, False
     audit.record(
         actor=actor,
@@ -393,19 +447,26 @@ def identify_person(
 def _fill_blanks(
     actor: Any, person: Person, ident: Identity, *, matched_by: str, source: str
 ) -> None:
-    person = Person.objects.select_for_update().get(pk=person.pk)
+    """Record the identification; fill the found record's blank citizen ID, phone or date
+    of birth from what was given, if the actor may change the record."""
+    person = Person.objects.select_for_update().select_related("residence_unit").get(pk=person.pk)
     before = audit.snapshot(person, PERSON_FIELDS)
-    consistent = ident.cccd and not check_cccd(
-        ident.cccd, birth_year=person.birth_year, sex=person.sex
-    )
-    if consistent and not person.cccd:
-        person.cccd = ident.cccd
-    if ident.phone and not person.phone:
-        person.phone = ident.phone
-    elif ident.phone and ident.phone != person.phone and not person.other_phone:
-        person.other_phone = ident.phone
-    if ident.birth_date and not person.birth_date and ident.birth_date.year == person.birth_year:
-        person.birth_date = ident.birth_date
+    if actor is None or can_change(actor, person):
+        consistent = ident.cccd and not check_cccd(
+            ident.cccd, birth_year=person.birth_year, sex=person.sex
+        )
+        if consistent and not person.cccd:
+            person.cccd = ident.cccd
+        if ident.phone and not person.phone:
+            person.phone = ident.phone
+        elif ident.phone and ident.phone != person.phone and not person.other_phone:
+            person.other_phone = ident.phone
+        if (
+            ident.birth_date
+            and not person.birth_date
+            and ident.birth_date.year == person.birth_year
+        ):
+            person.birth_date = ident.birth_date
     changes = audit.diff(before, audit.snapshot(person, PERSON_FIELDS))
     if changes:
         person.save(update_fields=[*changes, "updated_at"])
@@ -735,12 +796,35 @@ def add_to_household(*, actor: Any, household: Household, person: Person, relati
     if relation not in Relation.values:
         raise ValidationError({"relation": _("Unknown relation to the head.")})
     before = audit.snapshot(person, ("household", "relation_to_head"))
-    old = person.household_id
+    old = None
+    if person.household_id and person.household_id != household.pk:
+        # Leaving a household changes it too: its area must agree (and it is recorded).
+        old = (
+            Household.objects.select_for_update().select_related("unit").get(pk=person.household_id)
+        )
+        if not Household.objects.restrict(actor, "change").filter(pk=old.pk).exists():
+            raise ValidationError(
+                _(
+                    "%(name)s is a member of a household in another area. Ask that area to "
+                    "remove them from it first."
+                )
+                % {"name": person.full_name}
+            )
     person.household = household
     person.relation_to_head = relation
     person.save(update_fields=["household", "relation_to_head", "updated_at"])
-    if old and old != household.pk:
-        Household.objects.filter(pk=old, head=person).update(head=None)
+    if old is not None:
+        was_head = old.head_id == person.pk
+        if was_head:
+            Household.objects.filter(pk=old.pk).update(head=None, updated_at=timezone.now())
+        audit.record(
+            actor=actor,
+            verb="remove_household_member",
+            target=old,
+            unit_path=old.unit.path,
+            changes={"head": {"before": str(person), "after": None}} if was_head else {},
+            extra={"person": str(person.public_id), "moved_to": str(household.public_id)},
+        )
     if relation == Relation.HEAD:
         _make_head(household, person)
     elif household.head_id == person.pk:
@@ -760,6 +844,7 @@ def add_to_household(*, actor: Any, household: Household, person: Person, relati
 def remove_from_household(*, actor: Any, household: Household, person: Person) -> Person:
     household = _household_for_update(actor, household)
     person = Person.objects.select_for_update().get(pk=person.pk)
+    require(actor, person, "change")
     if person.household_id != household.pk:
         raise ValidationError(_("This person is not a member of this household."))
     person.household = None
@@ -960,7 +1045,9 @@ def describe_match(kind: str) -> str:
 __all__ = [
     "ExactMatch",
     "Identity",
+    "NobodyFound",
     "OutOfScope",
+    "RegisteredElsewhere",
     "add_to_household",
     "clean_identity",
     "create_household",

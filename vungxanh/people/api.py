@@ -28,8 +28,10 @@ from vungxanh.people.serializers import (
     HouseholdSerializer,
     HouseholdWriteSerializer,
     IdentifySerializer,
+    NobodyFoundSerializer,
     PersonSerializer,
     PersonWriteSerializer,
+    RegisteredElsewhereSerializer,
 )
 
 
@@ -156,6 +158,9 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         data = dict(serializer.validated_data)
         data.pop("confirm_new", None)
         person = actions.update_person(actor=request.user, person=person, **data)
+        # The answer is the whole record: a read, recorded as one (a change is also
+        # recorded by the action; a PATCH that changes nothing is still a read).
+        audit.record_view(actor=request.user, target=person, unit_path=person.residence_unit.path)
         return Response(PersonSerializer(person).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -164,18 +169,45 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         return super().update(request, *args, **kwargs)
 
     @extend_schema(
-        request=IdentifySerializer, responses={200: PersonSerializer, 201: PersonSerializer}
+        request=IdentifySerializer,
+        responses={
+            200: PersonSerializer,
+            201: PersonSerializer,
+            404: NobodyFoundSerializer,
+            409: RegisteredElsewhereSerializer,
+        },
     )
     @action(detail=False, methods=["post"])
     def identify(self, request: Request) -> Response:
-        """Find a person by citizen ID, or by phone, name and year of birth; register a
-        self-declared person in your area if nobody matches. 201 when created."""
+        """Find a person of your area by citizen ID (with the name), or by phone, name and
+        year of birth; register a self-declared person in your area if nobody matches. 201
+        when created; 404 when nobody in your area matches and the details to register are
+        missing (somebody registered elsewhere is never shown); 409 when the person is
+        registered in another area (ask that area). Reading the record is audited."""
         require_perm(request.user, "people.view_person")
         serializer = IdentifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        person, created = actions.identify_person(
-            actor=request.user, source="api", **serializer.validated_data
-        )
+        try:
+            person, created = actions.identify_person(
+                actor=request.user,
+                source="api",
+                visible_only=True,
+                **serializer.validated_data,
+            )
+        except actions.NobodyFound as exc:
+            return Response(
+                {
+                    "detail": _("Nobody with these details is registered in your area."),
+                    "missing": {k: [str(m) for m in v] for k, v in exc.message_dict.items()},
+                },
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        except actions.RegisteredElsewhere as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+        if not created:
+            audit.record_view(
+                actor=request.user, target=person, unit_path=person.residence_unit.path
+            )
         return Response(
             PersonSerializer(person).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -195,7 +227,9 @@ class HouseholdViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             .prefetch_related(
                 Prefetch(
                     "members",
-                    queryset=Person.objects.current().order_by("birth_year", "id"),
+                    queryset=Person.objects.restrict(self.request.user, "view")
+                    .current()
+                    .order_by("birth_year", "id"),
                     to_attr="current_members",
                 )
             )

@@ -142,6 +142,24 @@ class ExactMatchSerializer(serializers.Serializer[Any]):
     )
 
 
+class NobodyFoundSerializer(serializers.Serializer[Any]):
+    """The 404 answer of ``POST /persons/identify/``: nobody in your area matches, and the
+    details to register the person are missing."""
+
+    detail = serializers.CharField()
+    missing = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("What else to give to register the person, by field."),
+    )
+
+
+class RegisteredElsewhereSerializer(serializers.Serializer[Any]):
+    """The 409 answer of ``POST /persons/identify/``: the person is registered in another
+    area (never named); ask that area to record their stay in yours."""
+
+    detail = serializers.CharField()
+
+
 class IdentifySerializer(serializers.Serializer[Any]):
     cccd = serializers.CharField(max_length=20, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)

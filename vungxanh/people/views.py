@@ -237,6 +237,8 @@ def person_edit(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         "pregnancy_week": person.pregnancy_week,
         "priority_groups": person.priority_groups,
     }
+    if request.method == "GET":  # the form shows the whole record: a read, like the page
+        audit.record_view(actor=request.user, target=person, unit_path=person.residence_unit.path)
     form = PersonForm(request.POST or None, initial=initial, actor=request.user)
     if person.residence_unit_id:  # keep the current place selectable even if outside scope
         field: Any = form.fields["residence_unit"]
@@ -313,7 +315,10 @@ def unit_residents(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             .annotate(n=Count("id"))
         )
         households = dict(
-            Household.objects.filter(unit__in=villages).values_list("unit").annotate(n=Count("id"))
+            Household.objects.restrict(request.user, "view")
+            .filter(unit__in=villages)
+            .values_list("unit")
+            .annotate(n=Count("id"))
         )
         context["villages"] = [
             {"unit": v, "persons": counts.get(v.pk, 0), "households": households.get(v.pk, 0)}

@@ -351,6 +351,53 @@ def test_household_head_and_members(world):
         actions.create_household(actor=officer, unit=world.commune_a2, address="x")
 
 
+def test_moving_a_member_needs_the_old_household_and_is_recorded_there(world):
+    """Moving somebody cleared the head of their old household, in another area, with no
+    scope check and no audit event."""
+    commune_a = world.user("commune_a")
+    elsewhere = actions.create_household(actor=SYSTEM, unit=world.commune_b, address="Số 3")
+    # Lives in Ka Long (head of a household there), stays in Hà Khánh now.
+    lodger = PersonFactory.create(residence_unit=world.commune_b, temporary_unit=world.village_a)
+    actions.add_to_household(actor=SYSTEM, household=elsewhere, person=lodger, relation="head")
+    here = actions.create_household(actor=commune_a, unit=world.village_a, address="Số 4")
+    with pytest.raises(ValidationError) as info:
+        actions.add_to_household(actor=commune_a, household=here, person=lodger, relation="other")
+    assert lodger.full_name in info.value.messages[0]
+    assert "đang là thành viên của một hộ ở địa bàn khác" in info.value.messages[0]
+    lodger.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (lodger.household, elsewhere.head) == (elsewhere, lodger)
+    # Somebody whose area covers both households moves them; the old one records it.
+    district_officer = world.user("province_officer")
+    actions.add_to_household(
+        actor=district_officer, household=here, person=lodger, relation="other"
+    )
+    elsewhere.refresh_from_db()
+    assert elsewhere.head is None
+    event = AuditEvent.objects.get(
+        verb="remove_household_member", target_id=str(elsewhere.public_id)
+    )
+    assert event.unit_path == world.commune_b.path
+    assert event.changes == {"head": {"before": str(lodger), "after": None}}
+    assert event.extra == {"person": str(lodger.public_id), "moved_to": str(here.public_id)}
+
+
+def test_removing_a_member_needs_the_person_in_scope(world):
+    """remove_from_household checked the household only, never the person."""
+    commune_a = world.user("commune_a")
+    household = actions.create_household(actor=commune_a, unit=world.village_a, address="Số 6")
+    outsider = PersonFactory.create(residence_unit=world.commune_b)
+    Person.objects.filter(pk=outsider.pk).update(household=household, relation_to_head="other")
+    with pytest.raises(OutOfScope):
+        actions.remove_from_household(actor=commune_a, household=household, person=outsider)
+    outsider.refresh_from_db()
+    assert outsider.household == household
+    member = PersonFactory.create(residence_unit=world.village_a, household=household)
+    actions.remove_from_household(actor=commune_a, household=household, person=member)
+    member.refresh_from_db()
+    assert member.household is None
+
+
 # --- duplicates and merging --------------------------------------------------------------------
 
 

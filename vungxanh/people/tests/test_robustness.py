@@ -82,10 +82,13 @@ def test_merging_from_the_review_page_survives_malformed_input(client_as, world,
     client = client_as("commune_a")
     client.raise_request_exception = False
     url = f"/people/duplicates/{registry['pair'].public_id}/merge/"
-    for keep in ["", "not-a-uuid", "\x00", "Ệ" * 10_000, *registry["foreign"]]:
+    for keep in ["", "not-a-uuid", "Ệ" * 10_000, *registry["foreign"]]:
         response = client.post(url, {"keep": keep})
         assert response.status_code == 302
         assert "Hãy chọn hồ sơ được giữ lại" in client.get(response["Location"]).content.decode()
+    response = client.post(url, {"keep": "\x00"})  # the site refuses a NUL everywhere
+    assert response.status_code == 400
+    assert "Yêu cầu chứa ký tự NUL" in response.content.decode()
     assert DuplicateCandidate.objects.get().status == DuplicateCandidate.Status.OPEN
 
 
@@ -108,6 +111,11 @@ def test_a_unit_code_with_a_nul_character_is_refused_not_a_500(api_as, world):
     """``{"unit": "h\\u0000"}`` reached a query PostgreSQL refused (NUL in text)."""
     api = api_as("commune_a")
     response = api.post("/api/v1/households/", {"unit": "h\x00\x8c", "address": "x"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Nội dung JSON chứa ký tự NUL, là ký tự không được phép."
+    }  # the API's JSON parser refuses it before any query
+    response = api.post("/api/v1/households/", {"unit": "h\x8c", "address": "x"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"unit": ["Không có xã/phường hay thôn/khu nào mang mã h."]}
     response = api.post(
@@ -150,13 +158,17 @@ def test_a_huge_search_text_is_cut_not_an_error(client_as, world, registry):
     assert client.get("/people/", {"q": "Ệ" * 100_000}).status_code == 200
 
 
-def test_exporting_with_a_nul_in_the_filters_is_recorded_not_an_error(client_as, world, registry):
+def test_exporting_with_a_nul_in_the_filters_is_refused_not_an_error(client_as, world, registry):
     """The export's filters went into the audit log as they came; PostgreSQL refuses a NUL
-    in jsonb, so the export answered 500 and broke the request's transaction."""
+    in jsonb, so the export answered 500 and broke the request's transaction. The site now
+    refuses a NUL in any form field before the view runs."""
     from vungxanh.core.models import AuditEvent
 
     response = client_as("commune_a").post("/people/export/", {"query": "q=a\x00b"})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert "Yêu cầu chứa ký tự NUL" in response.content.decode()
+    assert not AuditEvent.objects.filter(verb="export").exists()
+    response = client_as("commune_a").post("/people/export/", {"query": "q=a\ufffdb"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     event = AuditEvent.objects.filter(verb="export").latest("id")
     assert event.extra["filters"] == "q=a\ufffdb"

@@ -162,6 +162,9 @@ def test_edit_changes_and_records_the_diff(client_as, world, an):
     client = client_as("commune_a")
     page = body(client.get(f"/people/{an.public_id}/edit/"))
     assert 'value="0912345678"' in page
+    # The edit form shows the whole record: reading it is recorded like opening the page.
+    view = AuditEvent.objects.get(verb="view", target_id=str(an.public_id))
+    assert (view.actor, view.unit_path) == (world.user("commune_a"), world.village_a.path)
     response = client.post(
         f"/people/{an.public_id}/edit/",
         {
@@ -465,7 +468,11 @@ def test_api_create_update_and_identify(api_as, world, an):
         f"/api/v1/persons/{created['id']}/", {"occupation": "Giáo viên"}, format="json"
     )
     assert response.json()["occupation"] == "Giáo viên"
-    response = api.post("/api/v1/persons/identify/", {"cccd": "022085012345"}, format="json")
+    response = api.post(
+        "/api/v1/persons/identify/",
+        {"cccd": "022085012345", "full_name": "nguyen van an"},
+        format="json",
+    )
     assert (response.status_code, response.json()["id"]) == (200, str(an.public_id))
     response = api.post(
         "/api/v1/persons/identify/",
@@ -486,6 +493,96 @@ def test_api_create_update_and_identify(api_as, world, an):
         .status_code
         == 404
     )
+
+
+def test_api_identify_finds_only_in_your_area_and_reveals_nobody_else(api_as, world, an):
+    """The endpoint checked only the permission and found anybody in the province: any
+    commune official could read a stranger's whole record from a citizen ID alone."""
+    url = "/api/v1/persons/identify/"
+    outsider = api_as("commune_b")
+    nobody_cccd = cccd_for(1985, "male")
+    answers = {}
+    for label, data in {
+        "their cccd": {"cccd": an.cccd, "full_name": "Nguyễn Văn An"},
+        "a free cccd": {"cccd": nobody_cccd, "full_name": "Nguyễn Văn An"},
+        "their phone": {"phone": "0912345678", "full_name": "Nguyễn Văn An", "birth_year": 1985},
+        "a free phone": {"phone": "0912000999", "full_name": "Nguyễn Văn An", "birth_year": 1985},
+    }.items():
+        response = outsider.post(url, data, format="json")
+        answers[label] = (response.status_code, response.json())
+    # Found elsewhere answers exactly like found nowhere: nothing to tell them apart.
+    assert answers["their cccd"] == answers["a free cccd"]
+    assert answers["their phone"] == answers["a free phone"]
+    status, payload = answers["their cccd"]
+    assert status == 404
+    assert (
+        payload["detail"] == "Không có ai với các thông tin này được đăng ký trong địa bàn của bạn."
+    )
+    assert set(payload["missing"]) == {"birth_year", "sex", "residence_unit"}
+    assert str(an.public_id) not in str(answers)
+    assert "+84912345678" not in str(answers)
+    # A citizen ID alone is not enough: the name must agree with it.
+    response = outsider.post(url, {"cccd": an.cccd}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "full_name": ["Hãy nhập cả họ tên: số căn cước được đối chiếu với họ tên."]
+    }
+    # With what registering needs, the caller learns only that the person is registered
+    # in another area, and whom to ask; nobody is created twice.
+    register = {
+        "cccd": an.cccd,
+        "full_name": "Nguyễn Văn An",
+        "birth_year": 1985,
+        "sex": "male",
+        "residence_unit": "06709",
+        "phone": "0987000111",
+    }
+    response = outsider.post(url, register, format="json")
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Người này đã được đăng ký ở địa bàn khác. Hãy đề nghị xã/phường nơi "
+        "người đó được đăng ký ghi nhận việc người đó sống hoặc lưu trú tại địa bàn của bạn."
+    }
+    assert Person.objects.filter(name_folded="nguyen van an").count() == 1
+    an.refresh_from_db()
+    assert an.other_phone == ""  # an outsider never writes the record
+    assert not AuditEvent.objects.filter(target_id=str(an.public_id)).exists()
+    # In the area: found, blanks filled, and the read recorded like opening the page.
+    response = api_as("commune_a").post(url, register | {"residence_unit": "06649"}, format="json")
+    assert (response.status_code, response.json()["id"]) == (200, str(an.public_id))
+    an.refresh_from_db()
+    assert an.other_phone == "+84987000111"
+    view = AuditEvent.objects.get(verb="view", target_id=str(an.public_id))
+    assert view.actor == world.user("commune_a")
+    assert view.unit_path == world.village_a.path
+
+
+def test_api_patch_answers_the_record_and_records_the_read(api_as, world, an):
+    """A PATCH that changes nothing returned the whole record with no audit event."""
+    api = api_as("commune_a")
+    response = api.patch(f"/api/v1/persons/{an.public_id}/", {}, format="json")
+    assert (response.status_code, response.json()["phone"]) == (200, "+84912345678")
+    events = AuditEvent.objects.filter(target_id=str(an.public_id))
+    assert [(e.verb, e.actor) for e in events] == [("view", world.user("commune_a"))]
+
+
+def test_api_households_list_only_members_in_scope(api_as, world, an):
+    """The households API prefetched members without restrict(): a lodger registered
+    elsewhere was listed to the village team with the household."""
+    household = Household.objects.create(unit=world.village_a, address="Số 2")
+    Person.objects.filter(pk=an.pk).update(household=household)
+    PersonFactory.create(
+        full_name="Lò Văn Ngoài",
+        name_folded="lo van ngoai",
+        residence_unit=world.commune_b,
+        household=household,
+    )
+    data = api_as("community_a").get("/api/v1/households/").json()
+    (row,) = [h for h in data["results"] if h["id"] == str(household.public_id)]
+    assert [m["full_name"] for m in row["members"]] == ["Nguyễn Văn An"]
+    data = api_as("province_officer").get("/api/v1/households/").json()
+    (row,) = [h for h in data["results"] if h["id"] == str(household.public_id)]
+    assert {m["full_name"] for m in row["members"]} == {"Nguyễn Văn An", "Lò Văn Ngoài"}
 
 
 def test_api_households(api_as, world, an):
