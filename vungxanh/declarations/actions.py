@@ -78,15 +78,14 @@ def submit_declaration(
     identified from ``identity`` (citizen ID, or phone + name + year of birth; a new
     self-declared person otherwise). ``unit`` is where they live or stay now (commune or
     village). The same ``token`` submitted again returns the first declaration, unchanged:
-    ``(declaration, created)``. Answers that need action raise follow-ups."""
+    ``(declaration, created)`` (see :func:`_sent_before`). Answers that need action raise
+    follow-ups."""
     if kind not in FormKind.values or kind == FormKind.DIARY:
         raise ValidationError({"kind": _("Unknown kind of declaration.")})
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
-    if token is not None:
-        done = Declaration.objects.filter(token=token).first()
-        if done is not None:
-            return done, False
+    if token is not None and (done := _sent_before(actor, token)) is not None:
+        return done, False
     at = at or timezone.now()
     form = form_in_force(kind, at)
     cleaned = check_answers(form.questions, answers)
@@ -139,7 +138,7 @@ def submit_declaration(
         with transaction.atomic():
             declaration.save()
     except IntegrityError:
-        existing = Declaration.objects.filter(token=token).first() if token else None
+        existing = _sent_before(actor, token) if token else None
         if existing is None:
             raise
         return existing, False
@@ -161,6 +160,21 @@ def submit_declaration(
             actor=actor, person=person, reason=flag, unit=place_unit, declaration=declaration, at=at
         )
     return declaration, True
+
+
+def _sent_before(actor: Any, token: uuid.UUID) -> Declaration | None:
+    """The declaration already recorded with ``token`` (a retry, a double click), checked
+    against the actor's scope first: a user gets it back only if it is in their area, and
+    is refused otherwise without learning anything about it. For a resident (``None``) the
+    public page shows only what the resident sent, never the declaration's own content."""
+    done = Declaration.objects.filter(token=token).first()
+    if done is None or actor is None:
+        return done
+    if not Declaration.objects.restrict(actor, "view").filter(pk=done.pk).exists():
+        raise ValidationError(
+            {"token": _("This token was already used for another declaration: send a new one.")}
+        )
+    return done
 
 
 @transaction.atomic

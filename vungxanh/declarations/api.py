@@ -1,4 +1,5 @@
-"""API of declarations, follow-ups, monitoring and diary entries (scoped, audited reads)."""
+"""API of declarations, follow-ups, monitoring and diary entries (scoped reads; reading one
+record is audited like opening its page, a list once per page of results)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,26 @@ class FormDefinitionViewSet(
         return qs.order_by("kind", "-version")
 
 
-class DeclarationViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class AuditedListMixin:
+    """Records each page of a list of personal records read through the API (one event
+    per page: which list, with which filters, how many rows)."""
+
+    queryset: QuerySet[Any]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        data: Any = response.data
+        rows = data.get("results", data) if isinstance(data, dict) else data
+        audit.record(
+            actor=request.user,
+            verb="list",
+            target_label=self.queryset.model._meta.label_lower,
+            extra={"query": request.query_params.urlencode(), "rows": len(rows)},
+        )
+        return response
+
+
+class DeclarationViewSet(AuditedListMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Health declarations of people living or staying in your area. Reads are audited."""
 
     queryset = Declaration.objects.all()
@@ -67,19 +87,6 @@ class DeclarationViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("person", "unit", "form").order_by("-submitted_at", "-id")
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        audit.record(
-            actor=request.user,
-            verb="list",
-            target_label="declarations.declaration",
-            extra={
-                "query": request.query_params.urlencode(),
-                "rows": len(response.data["results"]),
-            },
-        )
-        return response
-
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         declaration = self.get_object()
         audit.record_view(actor=request.user, target=declaration, unit_path=declaration.unit.path)
@@ -89,7 +96,9 @@ class DeclarationViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         request=DeclarationCreateSerializer,
         responses={200: DeclarationSerializer, 201: DeclarationSerializer},
         description="Record a declaration (201). The same ``token`` sent again answers the "
-        "first declaration, unchanged (200).",
+        "first declaration, unchanged (200). A declarant identified outside your area is "
+        "linked to their record, but the answer names neither (``person`` and "
+        "``person_name`` are null).",
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require_perm(request.user, "declarations.add_declaration")
@@ -120,13 +129,17 @@ class DeclarationViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             token=data.get("token"),
             place_code=data.get("place_code", ""),
         )
-        return Response(
-            DeclarationSerializer(declaration).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        payload = DeclarationSerializer(declaration).data
+        visible = Person.objects.restrict(request.user, "view").filter(pk=declaration.person_id)
+        if not visible.exists():
+            # Identified by the registry outside the caller's area: the declaration is
+            # theirs, the person's record is not (nor the name the registry holds).
+            payload["person"] = None
+            payload["person_name"] = None
+        return Response(payload, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class FollowUpViewSet(ScopedReadOnlyViewSet):
+class FollowUpViewSet(AuditedListMixin, ScopedReadOnlyViewSet):
     """The follow-up queue of the health stations in your area."""
 
     queryset = FollowUp.objects.all()
@@ -136,8 +149,13 @@ class FollowUpViewSet(ScopedReadOnlyViewSet):
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("person", "unit", "declaration").order_by("-last_seen", "-id")
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = self.get_object()
+        audit.record_view(actor=request.user, target=item, unit_path=item.unit.path)
+        return Response(FollowUpSerializer(item).data)
 
-class MonitoringViewSet(ScopedReadOnlyViewSet):
+
+class MonitoringViewSet(AuditedListMixin, ScopedReadOnlyViewSet):
     """People under health monitoring in your area."""
 
     queryset = Monitoring.objects.all()
@@ -147,8 +165,13 @@ class MonitoringViewSet(ScopedReadOnlyViewSet):
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("person", "unit").order_by("ends_on", "id")
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        monitoring = self.get_object()
+        audit.record_view(actor=request.user, target=monitoring, unit_path=monitoring.unit.path)
+        return Response(MonitoringSerializer(monitoring).data)
 
-class DiaryEntryViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+
+class DiaryEntryViewSet(AuditedListMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Daily health diary entries of people monitored in your area."""
 
     queryset = DiaryEntry.objects.all()
@@ -156,7 +179,12 @@ class DiaryEntryViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     filterset_class = DiaryEntryFilter
 
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs.select_related("monitoring", "person", "form").order_by("-day", "-id")
+        return qs.select_related("monitoring__unit", "person", "form").order_by("-day", "-id")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        entry = self.get_object()
+        audit.record_view(actor=request.user, target=entry, unit_path=entry.monitoring.unit.path)
+        return Response(DiaryEntrySerializer(entry).data)
 
     @extend_schema(
         request=DiaryEntryCreateSerializer,

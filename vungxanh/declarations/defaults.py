@@ -1,6 +1,9 @@
-"""The forms shipped with the application (version 1 of each kind, in force from 1 January
-2021): loaded by migration 0002 and, if missing, by the demo. Officials publish later
-versions from the forms page; these files are never edited in place."""
+"""The forms shipped with the application: version 1 of each kind, in force from 1 January
+2021 (migration 0002), and later shipped versions with their own ``valid_from`` (version 2
+of the domestic-movement form, from 13 October 2021: the destination province, and the
+arrival not before the departure; migration 0003). The demo loads any that are missing.
+Officials publish further versions from the forms page. A shipped version is never edited
+in place: a change is a new version appended to the file, with a migration that loads it."""
 
 from __future__ import annotations
 
@@ -21,9 +24,10 @@ def load_default_forms(model: Any) -> int:
     """Create the shipped versions that are missing; returns how many were created.
     ``model`` is FormDefinition (or its historical version inside a migration)."""
     data = default_forms()
-    valid_from = datetime.datetime.fromisoformat(data["valid_from"])
+    default_from = data["valid_from"]
     created = 0
     for spec in data["forms"]:
+        valid_from = datetime.datetime.fromisoformat(spec.get("valid_from", default_from))
         _obj, made = model.objects.get_or_create(
             kind=spec["kind"],
             version=spec["version"],

@@ -103,6 +103,7 @@ def _answers(rng: random.Random, kind: str, day: datetime.date) -> dict[str, Any
             departure_date=departure.isoformat(),
             arrival_date=day.isoformat(),
             origin_province=origin,
+            destination_province="22",
         )
         answers["visited_provinces"] = sorted({"22", origin})
     return answers

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vungxanh.core.submissions import OnceFormMixin
 from vungxanh.declarations.models import FollowUp, FormDefinition, FormKind, Monitoring
-from vungxanh.declarations.questions import answers_from, build_fields
+from vungxanh.declarations.questions import answers_from, build_fields, order_errors
 from vungxanh.geo.models import AdminUnit
 from vungxanh.people.forms import BirthField
 from vungxanh.people.models import Sex
@@ -59,6 +59,14 @@ class QuestionsMixin:
     def answers(self) -> dict[str, Any]:
         form: Any = self
         return answers_from(self.definition.questions, form.cleaned_data)
+
+    def clean(self) -> dict[str, Any]:
+        form: Any = self
+        data: dict[str, Any] = super().clean() or {}  # type: ignore[misc]
+        values = {q["key"]: data.get(f"q_{q['key']}") for q in self.definition.questions}
+        for key, message in order_errors(self.definition.questions, values).items():
+            form.add_error(f"q_{key}", message)
+        return data
 
 
 class PublicDeclarationForm(QuestionsMixin, forms.Form):

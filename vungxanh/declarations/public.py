@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -27,6 +28,8 @@ from vungxanh.core.scoping import public_view
 from vungxanh.declarations import actions, ratelimit
 from vungxanh.declarations.forms import PUBLIC_SLUGS, SLUG_OF, AnswersForm, PublicDeclarationForm
 from vungxanh.declarations.models import Channel, Declaration, FollowUp, FormKind, Monitoring
+from vungxanh.declarations.questions import flags_of
+from vungxanh.people.identity import normalize_name
 
 DEVICE_COOKIE = "vx_device"
 RECEIPT_KEY = "declarations_receipt"
@@ -123,9 +126,13 @@ def declare(request: HttpRequest, slug: str) -> HttpResponse:
         if _stale(request, form):
             status = 403
         elif (
-            done := Declaration.objects.filter(token=token).first() if _is_uuid(token) else None
-        ) is not None:  # the same form sent twice: one declaration
-            return _receipt_redirect(request, done)
+            form.is_valid()
+            and (
+                done := Declaration.objects.filter(token=token).first() if _is_uuid(token) else None
+            )
+            is not None
+        ):  # the same form sent twice: one declaration
+            return _receipt_redirect(request, done, form)
         elif not _admitted(request, ratelimit.DEVICE, ratelimit.ADDRESS):
             return _too_many(request)
         elif form.is_valid():
@@ -144,7 +151,7 @@ def declare(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                return _receipt_redirect(request, declaration)
+                return _receipt_redirect(request, declaration, form)
     else:
         form = PublicDeclarationForm(definition=definition, initial={"place_code": place_code})
     response = render(
@@ -175,31 +182,40 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
     add_errors(form, exc, aliases=names, prefix="q_")
 
 
-def _receipt_redirect(request: HttpRequest, declaration: Declaration) -> HttpResponse:
-    request.session[RECEIPT_KEY] = str(declaration.public_id)
+def _receipt_redirect(
+    request: HttpRequest, declaration: Declaration, form: PublicDeclarationForm
+) -> HttpResponse:
+    """Show the receipt of what this resident sent: their name (shortened), the form, the
+    follow-ups their answers raise, and the declaration's time and reference. Nothing is
+    read back from the declaration's person or answers: a form sent again with a token
+    already used (a double click, or somebody else's token) shows only what it carried."""
+    definition = form.definition
+    request.session[RECEIPT_KEY] = {
+        "id": str(declaration.public_id),
+        "at": declaration.submitted_at.isoformat(),
+        "name": mask_name(normalize_name(form.cleaned_data["full_name"])),
+        "kind": definition.kind,
+        "flags": flags_of(definition.questions, form.answers()),
+    }
     return redirect("declare:done")
 
 
 @public_view
 @never_cache
 def declare_done(request: HttpRequest) -> HttpResponse:
-    public_id = request.session.get(RECEIPT_KEY)
-    declaration = (
-        Declaration.objects.select_related("person", "form").filter(public_id=public_id).first()
-        if public_id
-        else None
-    )
-    if declaration is None:
+    receipt = request.session.get(RECEIPT_KEY)
+    if not isinstance(receipt, dict) or receipt.get("kind") not in FormKind.values:
         return redirect("declare:home")
     reasons = dict(FollowUp.Reason.choices)
     return render(
         request,
         "declarations/public/done.html",
         {
-            "declaration": declaration,
-            "name": mask_name(declaration.person.full_name),
-            "flags": [reasons.get(f, f) for f in declaration.flags],
-            "kind": FormKind(declaration.kind).label,
+            "name": receipt.get("name", ""),
+            "flags": [reasons.get(f, f) for f in receipt.get("flags", [])],
+            "kind": FormKind(receipt["kind"]).label,
+            "at": parse_datetime(receipt.get("at") or ""),
+            "reference": str(receipt.get("id", ""))[:8].upper(),
         },
     )
 

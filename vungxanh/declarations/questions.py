@@ -11,8 +11,10 @@ A question is a JSON object::
 Types: ``yes_no``, ``choice``, ``multi``, ``text``, ``date``, ``number``, ``temperature``.
 A question with ``flag`` raises that follow-up reason when its answer is "yes"
 (``yes_no``), one of ``flag_values`` (``choice``/``multi``), or at least ``flag_min``
-(``number``/``temperature``). Officials change questions, choices and flagged values by
-publishing a new version of the form with an effective time; the code only evaluates them.
+(``number``/``temperature``). A ``date`` question may name an earlier date question it
+must not precede (``"not_before": "departure_date"``). Officials change questions, choices,
+flagged values and these rules by publishing a new version of the form with an effective
+time; the code only evaluates them.
 """
 
 from __future__ import annotations
@@ -98,7 +100,15 @@ def validate_questions(questions: Any) -> list[dict[str, Any]]:
                 raise QuestionError(
                     _("%(where)s: every choice needs a Vietnamese label.") % {"where": where}
                 )
-            unknown = set(q.get("flag_values") or []) - set(values)
+            flagged = q.get("flag_values")
+            if flagged is not None and (
+                not isinstance(flagged, list) or any(not isinstance(v, str) for v in flagged)
+            ):
+                raise QuestionError(
+                    _("%(where)s: flag_values must be a list of the choices' values (text).")
+                    % {"where": where}
+                )
+            unknown = set(flagged or []) - set(values)
             if unknown:
                 raise QuestionError(
                     _("%(where)s: flagged values %(values)s are not among the choices.")
@@ -126,6 +136,21 @@ def validate_questions(questions: Any) -> list[dict[str, Any]]:
                 _("%(where)s: only yes/no, choice and number questions can raise a flag.")
                 % {"where": where}
             )
+        earlier = q.get("not_before")
+        if earlier is not None:
+            dates = [
+                p["key"]
+                for p in questions[: number - 1]
+                if isinstance(p, Mapping) and p.get("type") == "date"
+            ]
+            if q["type"] != "date" or earlier not in dates:
+                raise QuestionError(
+                    _(
+                        "%(where)s: not_before names an earlier date question, and only a "
+                        "date question can have it."
+                    )
+                    % {"where": where}
+                )
     return [dict(q) for q in questions]
 
 
@@ -195,14 +220,66 @@ def answers_from(
     return out
 
 
+def _json_type_error(kind: str, value: Any) -> str | None:
+    """What is wrong with the JSON type of an answer to a question of type ``kind``
+    (``None``: nothing). The form fields expect text, lists of text or numbers; anything
+    else must be refused here, not crash inside them (a date field strips its input)."""
+    if kind == "yes_no":
+        ok = isinstance(value, str | bool)
+        message = _('Answer "yes" or "no" (or true or false).')
+    elif kind == "multi":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        message = _("Give a list of the chosen values (text).")
+    elif kind in ("number", "temperature"):
+        ok = isinstance(value, int | float | str) and not isinstance(value, bool)
+        message = _("Give a number.")
+    elif kind == "date":
+        ok = isinstance(value, str)
+        message = _("Give the date as text, e.g. 2021-10-20.")
+    elif kind == "choice":
+        ok = isinstance(value, str)
+        message = _("Give one of the choices' values (text).")
+    else:
+        ok = isinstance(value, str)
+        message = _("Give the answer as text.")
+    return None if ok else message
+
+
+def order_errors(
+    questions: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
+) -> dict[str, str]:
+    """Messages for date answers earlier than the date their question must not precede
+    (``not_before``, e.g. arrival before departure), keyed by question key. ``values``
+    maps question keys to cleaned answers (``datetime.date``)."""
+    labels = {q["key"]: text_of(q["label"]) for q in questions}
+    errors = {}
+    for q in questions:
+        earlier = q.get("not_before")
+        value, limit = values.get(q["key"]), values.get(earlier) if earlier else None
+        if isinstance(value, datetime.date) and isinstance(limit, datetime.date) and value < limit:
+            errors[q["key"]] = _("%(this)s cannot be before %(that)s (%(day)s).") % {
+                "this": labels[q["key"]],
+                "that": labels.get(earlier, earlier),
+                "day": limit.strftime("%d/%m/%Y"),
+            }
+    return errors
+
+
 def check_answers(
     questions: Sequence[Mapping[str, Any]], answers: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Validate answers given as JSON (API, door-to-door screen) with the same fields."""
+    from django.core.exceptions import ValidationError
+
     data = {}
+    errors: dict[str, list[str]] = {}
     for q in questions:
         value = answers.get(q["key"])
         if value is None:
+            continue
+        problem = _json_type_error(q["type"], value)
+        if problem is not None:
+            errors[q["key"]] = [problem]
             continue
         if q["type"] == "yes_no" and isinstance(value, bool):
             value = YES if value else NO
@@ -210,12 +287,17 @@ def check_answers(
     unknown = set(answers) - {q["key"] for q in questions}
     form = forms.Form(data)
     form.fields = build_fields(questions)
-    if not form.is_valid() or unknown:
-        errors = {k.removeprefix("q_"): [str(m) for m in v] for k, v in form.errors.items()}
-        for key in sorted(unknown):
-            errors[key] = [_("There is no such question in this form.")]
-        from django.core.exceptions import ValidationError
-
+    if errors:  # a refused answer counts as not given: don't ask for it twice
+        for key in errors:
+            form.fields[f"q_{key}"].required = False
+    valid = form.is_valid()
+    errors |= {k.removeprefix("q_"): [str(m) for m in v] for k, v in form.errors.items()}
+    if valid:
+        cleaned = {q["key"]: form.cleaned_data.get(f"q_{q['key']}") for q in questions}
+        errors |= {k: [m] for k, m in order_errors(questions, cleaned).items()}
+    for key in sorted(unknown):
+        errors[key] = [_("There is no such question in this form.")]
+    if errors:
         raise ValidationError(errors)
     return answers_from(questions, form.cleaned_data)
 

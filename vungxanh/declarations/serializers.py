@@ -27,8 +27,8 @@ class FormDefinitionSerializer(serializers.ModelSerializer[FormDefinition]):
 
 class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    person = serializers.UUIDField(source="person.public_id", read_only=True)
-    person_name = serializers.CharField(source="person.full_name", read_only=True)
+    person = serializers.UUIDField(source="person.public_id", read_only=True, allow_null=True)
+    person_name = serializers.CharField(source="person.full_name", read_only=True, allow_null=True)
     unit = serializers.CharField(source="unit.code", read_only=True)
     form_version = serializers.IntegerField(source="form.version", read_only=True)
 

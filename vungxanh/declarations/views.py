@@ -178,21 +178,36 @@ def door_to_door_household(request: AuthedHttpRequest, public_id: str) -> HttpRe
         .filter(household=household)
         .order_by("birth_year", "id")
     )
+    # Each member's row is keyed by their public id, never by position: a member added,
+    # removed or re-dated since the page was opened cannot shift answers onto somebody else.
+    roster = ",".join(sorted(str(m.public_id) for m in members))
+    sent = request.POST.get("members", "") if request.method == "POST" else roster
+    sent_ids = set(sent.split(","))
     defaults = {f"q_{q['key']}": "no" for q in definition.questions if q["type"] == "yes_no"}
     forms = [
         DoorToDoorMemberForm(
-            request.POST or None,
+            request.POST if request.method == "POST" and str(m.public_id) in sent_ids else None,
             definition=definition,
-            prefix=f"m{index}",
+            prefix=f"m-{m.public_id}",
             initial={"present": True, **defaults},
         )
-        for index, _member in enumerate(members)
+        for m in members
     ]
     once = Submission(request, f"declarations:door-to-door:{household.pk}")
+    status = 200
     if request.method == "POST":
         if (again := once.repeat()) is not None:  # a double tap saves the household once
             return again
-        if all(form.is_valid() for form in forms):
+        if sent != roster:
+            messages.warning(
+                request,
+                _(
+                    "The members of this household changed since the page was opened. "
+                    "Nothing was saved: check each member's answers and save again."
+                ),
+            )
+            status = 409
+        elif all(form.is_valid() for form in forms):
             entries = [
                 (member, form.answers())
                 for member, form in zip(members, forms, strict=True)
@@ -216,9 +231,9 @@ def door_to_door_household(request: AuthedHttpRequest, public_id: str) -> HttpRe
         once.release()
     today = timezone.localdate()
     done_today = set(
-        Declaration.objects.filter(person__in=members, submitted_at__date=today).values_list(
-            "person_id", flat=True
-        )
+        Declaration.objects.restrict(request.user, "view")
+        .filter(person__in=members, submitted_at__date=today)
+        .values_list("person_id", flat=True)
     )
     return render(
         request,
@@ -229,9 +244,11 @@ def door_to_door_household(request: AuthedHttpRequest, public_id: str) -> HttpRe
                 {"person": m, "form": f, "done": m.pk in done_today}
                 for m, f in zip(members, forms, strict=True)
             ],
+            "roster": roster,
             "definition": definition,
             "submission": once.key_value or uuid.uuid4(),
         },
+        status=status,
     )
 
 
@@ -291,9 +308,11 @@ def _followup_page(
     )
     audit.record_view(actor=request.user, target=item, unit_path=item.unit.path)
     can_change = FollowUp.objects.restrict(request.user, "change").filter(pk=item.pk).exists()
-    monitoring = Monitoring.objects.filter(
-        person=item.person, status=Monitoring.Status.ACTIVE
-    ).first()
+    monitoring = (
+        Monitoring.objects.restrict(request.user, "view")
+        .filter(person=item.person, status=Monitoring.Status.ACTIVE)
+        .first()
+    )
     refused = resolve_form is not None or monitor_form is not None
     return render(
         request,

@@ -125,6 +125,186 @@ def test_question_schema_errors_say_which_question():
         validate_questions([{"key": "a", "type": "text", "label": "A"}] * 2)
 
 
+def test_malformed_flag_values_are_a_schema_error_not_a_crash():
+    """``flag_values`` of 5, or of objects, raised TypeError (a 500 when publishing)."""
+    base = {
+        "key": "s",
+        "type": "multi",
+        "label": "Triệu chứng",
+        "flag": "symptoms",
+        "choices": [{"value": "ho", "label": "Ho"}],
+    }
+    for flagged in [5, "ho", [{"value": "ho"}], [["ho"]], {"ho": True}, [1]]:
+        with pytest.raises(QuestionError) as info:
+            validate_questions([{**base, "flag_values": flagged}])
+        assert str(info.value) == (
+            "Câu hỏi 1 (s): flag_values phải là một danh sách các giá trị lựa chọn (dạng văn bản)."
+        ), flagged
+    assert validate_questions([{**base, "flag_values": ["ho"]}])[0]["flag_values"] == ["ho"]
+
+
+def test_publishing_malformed_flag_values_answers_a_message(world):
+    questions = actions.form_in_force("population").questions
+    broken = [dict(q) for q in questions]
+    for q in broken:
+        if q["key"] == "symptoms":
+            q["flag_values"] = [{"value": "fever"}]
+    with pytest.raises(ValidationError) as info:
+        actions.publish_form(
+            actor=world.user("province_officer"),
+            kind="population",
+            title="v2",
+            questions=broken,
+            valid_from=timezone.now() + datetime.timedelta(hours=1),
+        )
+    assert "flag_values phải là một danh sách" in info.value.message_dict["questions"][0]
+
+
+def test_the_domestic_form_asks_the_destination_and_refuses_arrival_before_departure(world):
+    """DOMAIN §6.1: origin and destination provinces, departure and arrival dates."""
+    current = actions.form_in_force("domestic")
+    assert current.version == 2
+    keys = [q["key"] for q in current.questions]
+    assert keys.index("origin_province") < keys.index("destination_province")
+    destination = next(q for q in current.questions if q["key"] == "destination_province")
+    assert destination["required"]
+    assert len(destination["choices"]) == 63
+    # Version 1 stays as it was, for the declarations made under it.
+    before = FormDefinition.objects.in_force(
+        "domestic", datetime.datetime.fromisoformat("2021-10-12T23:59:00+07:00")
+    )
+    assert before is not None
+    assert before.version == 1
+    assert "destination_province" not in [q["key"] for q in before.questions]
+    answers = {
+        **NO,
+        "means": "plane",
+        "departure_date": "2021-10-20",
+        "arrival_date": "2021-10-19",
+        "origin_province": "79",
+        "destination_province": "22",
+    }
+    del answers["risk_area"]
+    identity = {"phone": "0912000444", "full_name": "Kha Văn Đi", "birth_year": 1988, "sex": "male"}
+    with pytest.raises(ValidationError) as info:
+        actions.submit_declaration(
+            actor=None,
+            kind="domestic",
+            channel=Channel.PUBLIC,
+            answers=answers,
+            identity=identity,
+            unit=world.commune_a,
+        )
+    assert info.value.message_dict == {
+        "arrival_date": ["Ngày đến nơi không được trước Ngày khởi hành (20/10/2021)."]
+    }
+    with pytest.raises(ValidationError) as info:
+        actions.submit_declaration(
+            actor=None,
+            kind="domestic",
+            channel=Channel.PUBLIC,
+            answers={**answers, "arrival_date": "2021-10-21", "destination_province": ""},
+            identity=identity,
+            unit=world.commune_a,
+        )
+    assert info.value.message_dict == {"destination_province": ["Trường này là bắt buộc."]}
+    assert not Declaration.objects.exists()
+    declaration, _ = actions.submit_declaration(
+        actor=None,
+        kind="domestic",
+        channel=Channel.PUBLIC,
+        answers={**answers, "arrival_date": "2021-10-20"},
+        identity=identity,
+        unit=world.commune_a,
+    )
+    assert declaration.answers["destination_province"] == "22"
+    assert declaration.form == current
+
+
+def test_a_date_question_may_only_follow_an_earlier_date_question():
+    departure = {"key": "go", "type": "date", "label": "Đi"}
+    with pytest.raises(QuestionError, match="not_before"):
+        validate_questions([{"key": "back", "type": "date", "label": "Về", "not_before": "go"}])
+    with pytest.raises(QuestionError, match="not_before"):
+        validate_questions(
+            [departure, {"key": "x", "type": "text", "label": "X", "not_before": "go"}]
+        )
+    with pytest.raises(QuestionError, match="not_before"):
+        validate_questions([departure, {"key": "y", "type": "date", "label": "Y", "not_before": 3}])
+    ok = validate_questions(
+        [departure, {"key": "back", "type": "date", "label": "V", "not_before": "go"}]
+    )
+    assert ok[1]["not_before"] == "go"
+
+
+def test_a_token_is_replayed_only_to_whom_may_see_the_declaration(world, person):
+    """The token was looked up before any scope check: anybody who knew one got the
+    declaration back (its answers and flags through the API)."""
+    token = uuid.uuid4()
+    first, _ = actions.submit_declaration(
+        actor=world.user("commune_a"),
+        kind="population",
+        channel=Channel.STAFF,
+        token=token,
+        answers={**NO, "contact_case": "yes"},
+        person=person,
+        unit=world.village_a,
+    )
+    with pytest.raises(ValidationError) as info:
+        actions.submit_declaration(
+            actor=world.user("commune_b"),
+            kind="population",
+            channel=Channel.STAFF,
+            token=token,
+            answers=NO,
+            identity={"phone": "0912000555", "full_name": "Ai Khác", "birth_year": 1990},
+            unit=world.commune_b,
+        )
+    assert info.value.message_dict == {
+        "token": ["Mã gửi (token) này đã được dùng cho một tờ khai khác: hãy gửi với mã mới."]
+    }
+    again, created = actions.submit_declaration(
+        actor=world.user("district_a"),
+        kind="population",
+        channel=Channel.STAFF,
+        token=token,
+        answers=NO,
+        person=person,
+        unit=world.village_a,
+    )
+    assert (again, created) == (first, False)
+    assert Declaration.objects.count() == 1
+
+
+def test_staff_identifying_somebody_of_another_area_link_but_never_write_them(world, person):
+    """A declaration entered in Ka Long for a Hà Khánh resident (found by the registry by
+    citizen ID and name) belongs to Ka Long; the resident's record is not Ka Long's to fill."""
+    declaration, created = actions.submit_declaration(
+        actor=world.user("commune_b"),
+        kind="population",
+        channel=Channel.STAFF,
+        answers=NO,
+        identity={"cccd": person.cccd, "full_name": "hoang thi mai", "phone": "0912000666"},
+        unit=world.commune_b,
+    )
+    assert (declaration.person, declaration.unit, created) == (person, world.commune_b, True)
+    person.refresh_from_db()
+    assert person.other_phone == ""
+    event = AuditEvent.objects.get(verb="identify_person", target_id=str(person.public_id))
+    assert (event.actor, event.changes) == (world.user("commune_b"), {})
+    # The resident's own commune fills the blank.
+    actions.submit_declaration(
+        actor=world.user("commune_a"),
+        kind="population",
+        channel=Channel.STAFF,
+        answers=NO,
+        identity={"cccd": person.cccd, "full_name": "hoang thi mai", "phone": "0912000666"},
+        unit=world.village_a,
+    )
+    person.refresh_from_db()
+    assert person.other_phone == "+84912000666"
+
+
 def test_submitting_identifies_the_person_and_raises_follow_ups(world, person):
     declaration, created = actions.submit_declaration(
         actor=None,
@@ -152,7 +332,7 @@ def test_submitting_identifies_the_person_and_raises_follow_ups(world, person):
         channel=Channel.PUBLIC,
         place_code="CHOT-193",
         answers={"symptoms": ["cough"], "risk_area": "no", "contact_case": "no"},
-        identity={"cccd": person.cccd},
+        identity={"cccd": person.cccd, "full_name": person.full_name},
         unit=world.village_a,
     )
     item = FollowUp.objects.get(person=person, reason="symptoms")
@@ -167,7 +347,7 @@ def test_the_same_token_is_one_declaration(world, person):
         "channel": Channel.PUBLIC,
         "token": token,
         "answers": NO,
-        "identity": {"cccd": person.cccd},
+        "identity": {"cccd": person.cccd, "full_name": person.full_name},
         "unit": world.village_a,
     }
     first, created = actions.submit_declaration(**kwargs)
@@ -183,7 +363,7 @@ def test_bad_answers_are_refused_with_the_question_named(world, person):
             kind="population",
             channel=Channel.PUBLIC,
             answers={**NO, "temperature": 45, "symptoms": ["hiccups"], "mood": "ok"},
-            identity={"cccd": person.cccd},
+            identity={"cccd": person.cccd, "full_name": person.full_name},
             unit=world.village_a,
         )
     errors = info.value.message_dict
@@ -229,7 +409,7 @@ def test_simultaneous_double_submits_and_signals_stay_single(world):
                 channel=Channel.PUBLIC,
                 token=token,
                 answers={**NO, "contact_case": "yes"},
-                identity={"cccd": person.cccd},
+                identity={"cccd": person.cccd, "full_name": person.full_name},
                 unit=world.village_a,
             )
         except Exception as exc:  # reported below
@@ -341,6 +521,7 @@ def test_self_declared_person_from_a_public_declaration(world):
             "departure_date": "2021-10-20",
             "arrival_date": "2021-10-20",
             "origin_province": "79",
+            "destination_province": "22",
         },
         identity={
             "phone": "0912 000 333",
@@ -376,7 +557,7 @@ def test_kinds_are_checked(world, person):
             kind="diary",
             channel=Channel.PUBLIC,
             answers={},
-            identity={"cccd": person.cccd},
+            identity={"cccd": person.cccd, "full_name": person.full_name},
             unit=world.village_a,
         )
     assert Declaration.objects.count() == 0

@@ -170,6 +170,46 @@ def test_the_limit_holds_under_concurrent_requests(world):
     assert sum(admitted) == 5
 
 
+def test_someone_elses_token_shows_only_what_this_resident_sent(client, world):
+    """A token already used answered with the receipt of the first declaration: the other
+    resident's (shortened) name and the follow-ups their answers raised."""
+    first = form_data(world, q_symptoms=["fever"])
+    assert client.post("/khai-bao/toan-dan/", first).status_code == 302
+    stranger = Client()
+    response = stranger.post(
+        "/khai-bao/toan-dan/",
+        form_data(world, token=first["token"], full_name="Vương Văn Lạ", phone="0977000999"),
+    )
+    assert response["Location"] == "/khai-bao/da-gui/"
+    receipt = body(stranger.get("/khai-bao/da-gui/"))
+    assert "Vương V. L." in receipt
+    assert "Lê T. H." not in receipt
+    assert "Trạm y tế xã/phường sẽ liên hệ với bạn" not in receipt  # no symptoms sent
+    assert Declaration.objects.count() == 1
+    # A token alone (nothing else filled in) shows the form's errors, nothing else.
+    page = body(Client().post("/khai-bao/toan-dan/", {"token": first["token"]}))
+    assert "Lê T. H." not in page
+    assert "Trường này là bắt buộc." in page
+
+
+def test_arrival_before_departure_is_refused_on_the_page(client, world):
+    page = body(client.get("/khai-bao/di-chuyen-noi-dia/"))
+    assert "Đến tỉnh/thành phố" in page
+    data = form_data(
+        world,
+        q_means="bus",
+        q_departure_date="2021-10-20",
+        q_arrival_date="2021-10-18",
+        q_origin_province="01",
+        q_destination_province="22",
+    )
+    del data["q_risk_area"]
+    response = client.post("/khai-bao/di-chuyen-noi-dia/", data)
+    assert response.status_code == 200
+    assert "Ngày đến nơi không được trước Ngày khởi hành (20/10/2021)." in body(response)
+    assert not Declaration.objects.exists()
+
+
 def test_domestic_and_place_declarations(client, world):
     data = form_data(
         world,
@@ -178,6 +218,7 @@ def test_domestic_and_place_declarations(client, world):
         q_departure_date="2021-10-20",
         q_arrival_date="2021-10-20",
         q_origin_province="79",
+        q_destination_province="22",
     )
     del data["q_risk_area"]
     assert client.post("/khai-bao/di-chuyen-noi-dia/", data).status_code == 302

@@ -228,7 +228,7 @@ def test_ending_monitoring_with_a_nul_or_a_long_note(client_as, world, area):
     assert "Chuyển đi zzz" in response.content.decode()
     response = client.post(url, {"note": "a\x00b"})
     assert response.status_code == 400
-    assert "Ký tự null không được phép" in response.content.decode()
+    assert "Yêu cầu chứa ký tự NUL" in response.content.decode()  # the site's answer
     monitoring.refresh_from_db()
     assert monitoring.status == Monitoring.Status.ACTIVE
     assert client.post(url, {"note": "Hết 14 ngày"}).status_code == 302
@@ -252,11 +252,12 @@ def test_saving_a_household_twice_declares_each_member_once(client_as, world, ar
     url = f"/declarations/door-to-door/households/{household.public_id}/"
     page = client.get(url).content.decode()
     key = fuzz.field_value(page, "submission")
-    data = {"submission": key}
-    for index in range(2):
-        data[f"m{index}-present"] = "on"
+    roster = fuzz.field_value(page, "members")
+    data = {"submission": key, "members": roster}
+    for member in roster.split(","):
+        data[f"m-{member}-present"] = "on"
         for q in NO:
-            data[f"m{index}-{q}"] = "no"
+            data[f"m-{member}-{q}"] = "no"
     before = Declaration.objects.count()
     first = client.post(url, data)
     second = client.post(url, data)
@@ -326,3 +327,80 @@ def test_the_api_documents_the_answers_of_a_repeat(world):
         for method, operation in operations.items():
             if method in ("get", "post", "patch", "put", "delete"):
                 assert "404" in operation["responses"], f"{method} {path}"
+
+
+#: A JSON value of each other type, for every question type (the API's answers are free).
+WRONG_TYPES = {
+    "yes_no": [1, 0.5, ["yes"], {"yes": True}],
+    "choice": [79, 1.5, True, ["plane"], {"value": "plane"}],
+    "multi": ["fever", 3, True, {"fever": True}, [1], [["fever"]], [True]],
+    "text": [1234, 1.5, False, ["VN123"], {"n": 1}],
+    "date": [20211020, 2021.1, True, ["2021-10-20"], {"day": "2021-10-20"}],
+    "number": [True, ["1"], {"n": 1}],
+    "temperature": [False, [37.5], {"c": 37.5}],
+}
+TYPE_MESSAGES = {
+    "yes_no": 'Hãy trả lời "yes" hoặc "no" (hoặc true hoặc false).',
+    "choice": "Hãy gửi giá trị của một lựa chọn (dạng văn bản).",
+    "multi": "Hãy gửi một danh sách các giá trị đã chọn (dạng văn bản).",
+    "text": "Hãy gửi câu trả lời dưới dạng văn bản.",
+    "date": "Hãy gửi ngày dưới dạng văn bản, ví dụ 2021-10-20.",
+    "number": "Hãy gửi một số.",
+    "temperature": "Hãy gửi một số.",
+}
+
+
+def test_answers_of_the_wrong_json_type_are_refused_for_every_question_type():
+    """A date sent as a number (or a list, a bool, an object) reached Django's DateField,
+    which calls ``.strip()`` on it: AttributeError, a 500 from the API."""
+    from django.core.exceptions import ValidationError
+
+    from vungxanh.declarations.questions import check_answers
+
+    choices = [{"value": "plane", "label": "Máy bay"}, {"value": "fever", "label": "Sốt"}]
+    for kind, values in WRONG_TYPES.items():
+        question = {"key": "q", "type": kind, "label": "Q", "required": True, "choices": choices}
+        for value in values:
+            with pytest.raises(ValidationError) as info:
+                check_answers([question], {"q": value})
+            assert info.value.message_dict == {"q": [TYPE_MESSAGES[kind]]}, (kind, value)
+    # The right types still pass.
+    good = {"yes_no": True, "choice": "plane", "multi": ["fever"], "text": "VN1", "number": 3}
+    for kind, value in {**good, "date": "2021-10-20", "temperature": "37.5"}.items():
+        question = {"key": "q", "type": kind, "label": "Q", "choices": choices}
+        assert set(check_answers([question], {"q": value})) == {"q"}
+
+
+def test_the_api_refuses_a_date_sent_as_a_number(api_as, world):
+    api = api_as("commune_a")
+    answers = {
+        "means": "bus",
+        "departure_date": 20211020,
+        "arrival_date": ["2021-10-20"],
+        "origin_province": "79",
+        "destination_province": "22",
+        "vehicle_number": {"plate": "14A"},
+        "contact_case": "no",
+        "contact_abroad": "no",
+        "contact_symptomatic": "no",
+    }
+    response = api.post(
+        "/api/v1/declarations/",
+        {
+            "kind": "domestic",
+            "full_name": "Hà Văn Số",
+            "phone": "0912000777",
+            "birth_year": 1980,
+            "sex": "male",
+            "unit": "06649",
+            "answers": answers,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "departure_date": ["Hãy gửi ngày dưới dạng văn bản, ví dụ 2021-10-20."],
+        "arrival_date": ["Hãy gửi ngày dưới dạng văn bản, ví dụ 2021-10-20."],
+        "vehicle_number": ["Hãy gửi câu trả lời dưới dạng văn bản."],
+    }
+    assert not Declaration.objects.filter(kind="domestic").exists()

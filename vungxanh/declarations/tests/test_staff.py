@@ -28,6 +28,13 @@ def body(response):
     return response.content.decode()
 
 
+def roster_of(page):
+    """The members the door-to-door page was opened with (its hidden ``members`` field)."""
+    found = re.search(r'name="members" value="([^"]*)"', page)
+    assert found is not None
+    return found.group(1)
+
+
 @pytest.fixture
 def family(world):
     household = Household.objects.create(unit=world.village_a, address="Số 7, ngõ 2")
@@ -60,7 +67,7 @@ def test_declaration_list_and_detail_are_scoped_and_audited(client_as, world, fa
         kind="population",
         channel=Channel.PUBLIC,
         answers={**NO, "symptoms": ["cough"]},
-        identity={"cccd": head.cccd},
+        identity={"cccd": head.cccd, "full_name": head.full_name},
         unit=world.village_a,
     )
     page = body(client_as("commune_a").get("/declarations/?flagged=true"))
@@ -86,19 +93,21 @@ def test_door_to_door_one_household_at_a_time(client_as, world, family):
     page = body(client.get(url))
     assert "Ngô Văn Cường" in page
     assert "Bùi Thị Lan" in page
-    assert re.search(r'<input[^>]*name="m0-q_contact_case" value="no"[^>]*checked', page)
-    assert not re.search(r'<input[^>]*name="m0-q_contact_case" value="yes"[^>]*checked', page)
+    him, her = f"m-{head.public_id}", f"m-{_wife.public_id}"
+    assert re.search(rf'<input[^>]*name="{him}-q_contact_case" value="no"[^>]*checked', page)
+    assert not re.search(rf'<input[^>]*name="{him}-q_contact_case" value="yes"[^>]*checked', page)
     data = {
-        "m0-present": "on",
-        "m0-q_risk_area": "no",
-        "m0-q_contact_case": "yes",
-        "m0-q_contact_abroad": "no",
-        "m0-q_contact_symptomatic": "no",
+        "members": roster_of(page),
+        f"{him}-present": "on",
+        f"{him}-q_risk_area": "no",
+        f"{him}-q_contact_case": "yes",
+        f"{him}-q_contact_abroad": "no",
+        f"{him}-q_contact_symptomatic": "no",
         # the wife is not at home
-        "m1-q_risk_area": "no",
-        "m1-q_contact_case": "no",
-        "m1-q_contact_abroad": "no",
-        "m1-q_contact_symptomatic": "no",
+        f"{her}-q_risk_area": "no",
+        f"{her}-q_contact_case": "no",
+        f"{her}-q_contact_abroad": "no",
+        f"{her}-q_contact_symptomatic": "no",
     }
     response = client.post(url, data)
     assert response.status_code == 302
@@ -109,11 +118,185 @@ def test_door_to_door_one_household_at_a_time(client_as, world, family):
     assert declarations[0].entered_by == world.user("community_a")
     assert FollowUp.objects.get().person == head
     # a missing required answer for a present member is shown, nothing saved
-    page = body(client.post(url, {"m1-present": "on"}))
+    page = body(client.post(url, {"members": data["members"], f"{her}-present": "on"}))
     assert "Trường này là bắt buộc." in page
     assert Declaration.objects.count() == 1
     assert client_as("commune_b").get(url).status_code == 404
     assert client_as("commune_a2").get(url).status_code == 404
+
+
+def test_door_to_door_answers_stay_with_their_member(client_as, world, family):
+    """Rows were matched to members by position (ordered by year of birth): a member
+    re-dated, added or removed meanwhile moved the answers onto somebody else."""
+    household, head, wife = family
+    client = client_as("community_a")
+    url = f"/declarations/door-to-door/households/{household.public_id}/"
+    page = body(client.get(url))
+    him, her = f"m-{head.public_id}", f"m-{wife.public_id}"
+    data = {"members": roster_of(page), f"{him}-present": "on", f"{her}-present": "on"}
+    for q, answer in NO.items():
+        data[f"{him}-q_{q}"] = data[f"{her}-q_{q}"] = answer
+    data[f"{her}-q_contact_case"] = "yes"  # she met a case, he did not
+    # Meanwhile her year of birth is corrected: she now comes first on the page.
+    type(wife).objects.filter(pk=wife.pk).update(birth_year=1960)
+    assert client.post(url, data).status_code == 302
+    assert FollowUp.objects.get().person == wife
+    assert {d.person: d.flags for d in Declaration.objects.all()} == {
+        head: [],
+        wife: ["contact"],
+    }
+    # A member added meanwhile: nothing is saved, the household is shown again.
+    Declaration.objects.all().delete()
+    FollowUp.objects.all().delete()
+    child = PersonFactory.create(
+        full_name="Ngô Văn Út", birth_year=2010, residence_unit=world.village_a, household=household
+    )
+    response = client.post(url, data)
+    assert response.status_code == 409
+    page = body(response)
+    assert "Thành viên của hộ này đã thay đổi kể từ khi mở trang. Chưa có gì được lưu" in page
+    assert "Ngô Văn Út" in page
+    assert not Declaration.objects.exists()
+    # Her answer is kept on her row; the new member's row starts from the defaults.
+    assert re.search(rf'<input[^>]*name="{her}-q_contact_case" value="yes"[^>]*checked', page)
+    assert re.search(
+        rf'<input[^>]*name="m-{child.public_id}-q_contact_case" value="no"[^>]*checked', page
+    )
+    assert roster_of(page) != data["members"]
+
+
+def test_door_to_door_marks_only_declarations_in_scope(client_as, world, family):
+    """ "Declared today" was looked up without restrict(): a declaration made elsewhere
+    (another commune's checkpoint) showed on the village team's screen."""
+    household, head, _wife = family
+    actions.submit_declaration(
+        actor=world.user("commune_b"),
+        kind="population",
+        channel=Channel.STAFF,
+        answers=NO,
+        identity={"cccd": head.cccd, "full_name": head.full_name},
+        unit=world.commune_b,
+    )
+    url = f"/declarations/door-to-door/households/{household.public_id}/"
+    assert "đã khai hôm nay" not in body(client_as("community_a").get(url))
+    actions.submit_declaration(
+        actor=world.user("community_a"),
+        kind="population",
+        channel=Channel.DOOR_TO_DOOR,
+        answers=NO,
+        person=head,
+        unit=world.village_a,
+    )
+    assert "đã khai hôm nay" in body(client_as("community_a").get(url))
+
+
+def test_follow_up_page_shows_only_a_monitoring_in_scope(client_as, world, family):
+    _household, head, _wife = family
+    item = actions.raise_follow_up(actor=None, person=head, reason="symptoms", unit=world.village_a)
+    elsewhere = Monitoring.objects.create(
+        person=head,
+        unit=world.commune_b,
+        reason=Monitoring.Reason.SYMPTOMS,
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    page = body(client_as("commune_a").get(f"/declarations/follow-ups/{item.public_id}/"))
+    assert str(elsewhere.public_id) not in page
+    page = body(client_as("province_officer").get(f"/declarations/follow-ups/{item.public_id}/"))
+    assert str(elsewhere.public_id) in page
+
+
+def test_api_declaring_somebody_of_another_area_does_not_name_them(api_as, world, family):
+    """The answer carried the registry's name and id of whoever the citizen ID belonged
+    to, anywhere in the province."""
+    _household, head, _wife = family
+    data = {
+        "kind": "population",
+        "cccd": head.cccd,
+        "full_name": "Ngo Van Cuong",
+        "unit": "06709",
+        "answers": NO,
+    }
+    response = api_as("commune_b").post("/api/v1/declarations/", data, format="json")
+    assert response.status_code == 201, response.json()
+    payload = response.json()
+    assert (payload["person"], payload["person_name"]) == (None, None)
+    assert "Ngô Văn Cường" not in str(payload)
+    assert str(head.public_id) not in str(payload)
+    assert Declaration.objects.get(public_id=payload["id"]).person == head
+    mine = api_as("commune_a").post(
+        "/api/v1/declarations/", data | {"unit": "06649-01"}, format="json"
+    )
+    assert (mine.json()["person"], mine.json()["person_name"]) == (
+        str(head.public_id),
+        "Ngô Văn Cường",
+    )
+
+
+def test_api_token_of_another_area_gives_nothing_back(api_as, world, family):
+    _household, head, _wife = family
+    token = "9a1f6c1e-6d3f-4a70-9c55-1a2b3c4d5e6f"
+    first = api_as("commune_a").post(
+        "/api/v1/declarations/",
+        {
+            "kind": "population",
+            "person": str(head.public_id),
+            "unit": "06649-01",
+            "answers": {**NO, "symptoms": ["fever"]},
+            "token": token,
+        },
+        format="json",
+    )
+    assert first.status_code == 201
+    replay = api_as("commune_b").post(
+        "/api/v1/declarations/",
+        {
+            "kind": "population",
+            "phone": "0912000888",
+            "full_name": "Khách Lạ",
+            "birth_year": 1990,
+            "sex": "male",
+            "unit": "06709",
+            "answers": NO,
+            "token": token,
+        },
+        format="json",
+    )
+    assert replay.status_code == 400
+    assert replay.json() == {
+        "token": ["Mã gửi (token) này đã được dùng cho một tờ khai khác: hãy gửi với mã mới."]
+    }
+    assert Declaration.objects.count() == 1
+
+
+def test_api_reads_of_follow_ups_monitorings_and_diaries_are_audited(api_as, world, family):
+    _household, head, _wife = family
+    item = actions.raise_follow_up(actor=None, person=head, reason="symptoms", unit=world.village_a)
+    monitoring = actions.start_monitoring(
+        actor=world.user("commune_a"), person=head, reason="symptoms", days=5
+    )
+    entry, _ = actions.record_diary_entry(
+        actor=None, monitoring=monitoring, answers={"temperature": 36.8}
+    )
+    api = api_as("commune_a")
+    for path, target, unit in [
+        (f"follow-ups/{item.public_id}/", item, world.commune_a),
+        (f"monitorings/{monitoring.public_id}/", monitoring, world.commune_a),
+        (f"diary-entries/{entry.public_id}/", entry, world.commune_a),
+    ]:
+        response = api.get(f"/api/v1/{path}")
+        assert response.status_code == 200
+        event = AuditEvent.objects.get(verb="view", target_id=str(target.public_id))
+        assert (event.actor, event.unit_path) == (world.user("commune_a"), unit.path)
+    for path in ("follow-ups", "monitorings", "diary-entries"):
+        rows = api.get(f"/api/v1/{path}/").json()["results"]
+        event = AuditEvent.objects.filter(verb="list").latest("id")
+        assert (event.target_label, event.extra["rows"]) == (
+            {"follow-ups": "declarations.followup", "monitorings": "declarations.monitoring"}.get(
+                path, "declarations.diaryentry"
+            ),
+            len(rows),
+        )
 
 
 def test_follow_up_queue(client_as, world, family):
@@ -327,7 +510,7 @@ def test_queue_and_list_take_a_fixed_number_of_queries(
             kind="population",
             channel=Channel.PUBLIC,
             answers={**NO, "contact_case": "yes"},
-            identity={"cccd": person.cccd},
+            identity={"cccd": person.cccd, "full_name": person.full_name},
             unit=world.village_a,
         )
     client = client_as("commune_a")
