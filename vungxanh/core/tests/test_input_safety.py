@@ -63,7 +63,7 @@ def test_json_bodies_no_client_should_send_are_400(api_as, world, body, message)
 
 
 def test_ordinary_nesting_and_text_still_pass_the_parser():
-    from vungxanh.core.drf import check_json
+    from vungxanh.core.parsers import check_json
 
     check_json({"items": [{"answers": {"places": ["Hạ Long", "Cẩm Phả"]}}], "note": "Tốt 😀"})
 
