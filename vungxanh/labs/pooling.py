@@ -17,7 +17,7 @@ back to re-sample. A group larger than ``k`` is cut into full pools. Runs in O(n
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -150,18 +150,26 @@ def pack(
     if size < 1:
         raise ValueError("pool size must be at least 1")
     order: dict[int, int] = {}
+    by_area: dict[Hashable, list[list[int]]] = defaultdict(list)
     groups: dict[Hashable, list[int]] = {}
-    areas: dict[Hashable, Counter[Hashable]] = {}
+    areas: dict[Hashable, dict[Hashable, int]] = {}  # members of each group per area
     for position, (sample_id, group_key, area_key) in enumerate(samples):
         order[sample_id] = position
-        key = group_key if group_key not in (None, "") else ("single", sample_id)
-        groups.setdefault(key, []).append(sample_id)
-        areas.setdefault(key, Counter())[area_key] += 1
-
-    by_area: dict[Hashable, list[list[int]]] = defaultdict(list)
+        if group_key in (None, ""):
+            by_area[area_key].append([sample_id])
+            continue
+        members = groups.get(group_key)
+        if members is None:
+            groups[group_key] = [sample_id]
+            areas[group_key] = {area_key: 1}
+        else:
+            members.append(sample_id)
+            counts = areas[group_key]
+            counts[area_key] = counts.get(area_key, 0) + 1
     for key, members in groups.items():
-        # Counter.most_common keeps first-seen order among equal counts.
-        by_area[areas[key].most_common(1)[0][0]].append(members)
+        counts = areas[key]
+        # max() keeps the first area seen among equal counts.
+        by_area[max(counts, key=counts.__getitem__)].append(members)
 
     full: list[list[int]] = []
     partial: list[list[int]] = []
