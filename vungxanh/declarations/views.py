@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vungxanh.core import audit
 from vungxanh.core.http import AuthedHttpRequest, add_errors, flash_errors
 from vungxanh.core.pagination import paginate, query_without_page
-from vungxanh.core.scoping import object_view, require_perm, scope_of
+from vungxanh.core.scoping import object_view, path_prefix_q, require_perm, scope_of
 from vungxanh.core.submissions import Submission
 from vungxanh.declarations import actions
 from vungxanh.declarations.filters import (
@@ -134,6 +134,16 @@ def door_to_door_village(request: AuthedHttpRequest, public_id: str) -> HttpResp
     if not scope_of(request.user).covers("declarations.add_declaration", "add", village.path):
         return render(request, "404.html", status=404)
     today = timezone.localdate()
+    # Members declared today, counted once each, by declarations the team may see.
+    scope = scope_of(request.user)
+    seen = (
+        Q()
+        if scope.unrestricted
+        else path_prefix_q(
+            "members__declarations__unit__path",
+            scope.paths("declarations.view_declaration", "view"),
+        )
+    )
     households = (
         Household.objects.restrict(request.user, "view")
         .filter(unit=village)
@@ -142,8 +152,12 @@ def door_to_door_village(request: AuthedHttpRequest, public_id: str) -> HttpResp
                 "members", filter=Q(members__merged_into__isnull=True), distinct=True
             ),
             declared_today=Count(
-                "members__declarations",
-                filter=Q(members__declarations__submitted_at__date=today),
+                "members",
+                filter=Q(
+                    seen,
+                    members__merged_into__isnull=True,
+                    members__declarations__submitted_at__date=today,
+                ),
                 distinct=True,
             ),
         )

@@ -165,6 +165,13 @@ def test_door_to_door_answers_stay_with_their_member(client_as, world, family):
     assert roster_of(page) != data["members"]
 
 
+def declared_today(page):
+    """The village page's "declared today" figure of its (only) household."""
+    found = re.search(r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', page)
+    assert found is not None
+    return found.group(2)
+
+
 def test_door_to_door_marks_only_declarations_in_scope(client_as, world, family):
     """ "Declared today" was looked up without restrict(): a declaration made elsewhere
     (another commune's checkpoint) showed on the village team's screen."""
@@ -178,16 +185,21 @@ def test_door_to_door_marks_only_declarations_in_scope(client_as, world, family)
         unit=world.commune_b,
     )
     url = f"/declarations/door-to-door/households/{household.public_id}/"
-    assert "đã khai hôm nay" not in body(client_as("community_a").get(url))
-    actions.submit_declaration(
-        actor=world.user("community_a"),
-        kind="population",
-        channel=Channel.DOOR_TO_DOOR,
-        answers=NO,
-        person=head,
-        unit=world.village_a,
-    )
-    assert "đã khai hôm nay" in body(client_as("community_a").get(url))
+    village = f"/declarations/door-to-door/villages/{world.village_a.public_id}/"
+    client = client_as("community_a")
+    assert "đã khai hôm nay" not in body(client.get(url))
+    assert declared_today(body(client.get(village))) == "0"
+    for _twice in range(2):
+        actions.submit_declaration(
+            actor=world.user("community_a"),
+            kind="population",
+            channel=Channel.DOOR_TO_DOOR,
+            answers=NO,
+            person=head,
+            unit=world.village_a,
+        )
+    assert "đã khai hôm nay" in body(client.get(url))
+    assert declared_today(body(client.get(village))) == "1"  # one member, declared twice
 
 
 def test_follow_up_page_shows_only_a_monitoring_in_scope(client_as, world, family):
