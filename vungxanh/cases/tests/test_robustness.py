@@ -1,5 +1,6 @@
 """No input makes a case page answer 5xx: every URL of the app gets malformed queries and
-forms (see ``fuzz.py``) from officials in and out of scope."""
+forms (see ``vungxanh.core.tests.fuzz_urls``) from officials in and out of scope, and the
+public pages from anonymous visitors."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from vungxanh.cases import actions, forms
 from vungxanh.cases.models import Case, Cluster, Contact, Landmark, TracingTask
 from vungxanh.cases.rules import load_default_rule_sets
 from vungxanh.cases.tests.factories import at, check_in, confirm, make_person, make_venue
-from vungxanh.cases.tests.fuzz import bad_values, form_field_names, fuzz_app, mutate, payloads
 from vungxanh.core.scoping import SYSTEM
+from vungxanh.core.tests.fuzz_urls import bad_values, form_field_names, fuzz_app, mutate, payloads
 
 D = timezone.localdate() - datetime.timedelta(days=2)
 
@@ -54,6 +55,19 @@ def test_no_malformed_input_makes_a_case_page_fail(client_as, world, objects, pe
     client = client_as(persona)
     failures = fuzz_app(client, "cases", objects, bodies)
     assert not failures, "\n\n".join(failures)
+
+
+def test_no_malformed_query_makes_the_public_landmark_pages_fail(client, world, objects):
+    landmark = objects[Landmark]
+    actions.publish_landmark(actor=SYSTEM, landmark=landmark)
+    failures = fuzz_app(client, "cases_public", objects, [], post=False)
+    for query in ("?huyen=%00", "?huyen=" + "9" * 40, "?xa=abc&huyen=-1", "?q=%ff%fe"):
+        for url in ("/moc-dich-te/", "/moc-dich-te.json"):
+            response = client.get(url + query)
+            if response.status_code >= 500:
+                failures.append(f"GET {url}{query}: {response.status_code}")
+    assert not failures, "\n\n".join(failures)
+    assert "Quán Thử Lỗi" in client.get("/moc-dich-te/").content.decode()
 
 
 def test_valid_forms_with_one_wrong_field_never_fail(client_as, world, objects):

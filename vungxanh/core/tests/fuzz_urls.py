@@ -3,8 +3,11 @@ garbage query strings, POST with every form field set to wrong types, huge strin
 UUIDs, other units' ids, dates in the future or the far past, NUL characters, and files of
 bytes that are not UTF-8), as officials in and out of scope. Nothing may answer 5xx.
 
-Used by the robustness tests of cases and labs (``fuzz_app``); each failure is reported with
-the URL, the input and the exception."""
+Where :mod:`vungxanh.core.tests.fuzz` reads the forms a page shows, this walks an app's
+URLconf, so it reaches the endpoints no page links to. Used by the robustness tests of cases
+and labs (``fuzz_app``, ``mutate``); each failure is reported with the URL, the input and the
+exception. By default each endpoint and field gets a rotating quarter of the values
+(:func:`vungxanh.core.tests.fuzz.sample`; ``VUNGXANH_FUZZ=full`` sends them all)."""
 
 from __future__ import annotations
 
@@ -22,6 +25,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 HUGE = "Đ" * 3_000  # per field: the whole form stays under the upload limits
+# By default a rotating quarter of the values per field and endpoint (VUNGXANH_FUZZ=full: all).
+from vungxanh.core.tests.fuzz import sample  # noqa: E402
+
 NOT_UTF8 = b"\xff\xfe\x00code,result\r\n\xc3\x28,\x80\x81\r\n"
 
 
@@ -76,9 +82,9 @@ def mutate(client: Client, url: str, baseline: dict[str, Any], values: list[Any]
     the form rejects. The failures (5xx or an exception), with the input."""
     failures: list[str] = []
     bodies: list[dict[str, Any]] = []
-    for field in baseline:
+    for salt, field in enumerate(baseline):
         bodies.append({k: v for k, v in baseline.items() if k != field})
-        bodies += [{**baseline, field: value} for value in values]
+        bodies += [{**baseline, field: value} for value in sample(values, salt)]
     for body in bodies:
         try:
             response = client.post(url, body)
@@ -100,6 +106,8 @@ QUERIES = [
     "?q=" + "%00%FF" * 10,
     "?status=zzz&result=zzz&reason=zzz&kind=zzz&classification=zzz",
     "?date_from=abc&date_to=9999-99-99&since=0001-01-01&until=31/02/2021",
+    "?day=9999-12-31",
+    "?day=0001-01-01&date=0001-01-01",
     "?unit=not-a-uuid&lab=not-a-uuid&site=-1&person=00000000-0000-0000-0000-000000000000",
     "?offset=abc&batch=../../etc/passwd&task=not-a-uuid&run=zz",
     "?q=" + "x" * 5_000,
@@ -159,7 +167,7 @@ def fuzz_app(
     """Request every URL of ``namespace`` with malformed input; the failures (5xx or an
     exception), each with the URL, the input and the traceback's last lines."""
     failures: list[str] = []
-    for endpoint in endpoints(namespace):
+    for salt, endpoint in enumerate(endpoints(namespace)):
         kwargs = {}
         if "public_id" in endpoint.kwargs:
             obj = objects.get(getattr(endpoint.callback, "scoped_model", None))
@@ -167,9 +175,11 @@ def fuzz_app(
                 continue
             kwargs["public_id"] = str(obj.public_id)
         url = reverse(endpoint.name, kwargs=kwargs)
-        requests: list[tuple[str, str, Any]] = [("get", url + q, None) for q in ["", *QUERIES]]
+        requests: list[tuple[str, str, Any]] = [
+            ("get", url + q, None) for q in ["", *sample(QUERIES, salt)]
+        ]
         if post:
-            requests += [("post", url, body) for body in bodies]
+            requests += [("post", url, body) for body in [bodies[0], *sample(bodies[1:], salt)]]
             requests += [("post", url, body) for body in files()]
             requests.append(("post", url + "?" + "&".join(QUERIES).replace("?", ""), {}))
         for method, target, data in requests:

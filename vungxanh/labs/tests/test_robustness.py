@@ -1,5 +1,5 @@
 """No input makes a testing page answer 5xx: every URL of the app gets malformed queries,
-forms and uploads (see ``vungxanh.cases.tests.fuzz``) from officials and technicians in and
+forms and uploads (see ``vungxanh.core.tests.fuzz_urls``) from officials and technicians in and
 out of scope, and each form filled correctly but for one field."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from vungxanh.cases.tests.fuzz import bad_values, form_field_names, fuzz_app, mutate, payloads
+from vungxanh.core.tests.fuzz_urls import bad_values, form_field_names, fuzz_app, mutate, payloads
 from vungxanh.labs import actions, forms
 from vungxanh.labs.models import (
     Laboratory,
