@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from vungxanh.accounts.models import Assignment, User
-from vungxanh.accounts.roles import Role
+from vungxanh.accounts.roles import ROLE_SPECS, Role, spec_for
 from vungxanh.geo.models import AdminUnit, Facility
 
 
@@ -112,5 +112,9 @@ class UserCreateSerializer(serializers.Serializer[dict[str, Any]]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "write_unit" not in self.initial_data:
-            attrs["write_unit"] = attrs["unit"]
+            # By default the write scope is the read scope; a role that writes nothing
+            # (the read-only viewer) gets none.
+            role = attrs.get("role")
+            writes = role not in ROLE_SPECS or spec_for(role).can_write
+            attrs["write_unit"] = attrs.get("unit") if writes else None
         return attrs

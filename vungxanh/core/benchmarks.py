@@ -6,6 +6,7 @@ An app registers a benchmark by defining ``BENCHMARKS = {"name": function}`` in 
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +24,13 @@ class BenchResult:
     figures: dict[str, Any] = field(default_factory=dict)
 
     def add(self, label: str, value: Any, key: str | None = None, unit: str = "") -> None:
+        """A row of the table and, with ``key``, a figure of the JSON line; a figure that
+        could not be measured (``None``, NaN: no samples) shows "—" and is ``null``."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            self.rows.append((label, "—"))
+            if key:
+                self.figures[key] = None
+            return
         shown = (
             f"{value:,.2f}"
             if isinstance(value, float)

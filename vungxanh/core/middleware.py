@@ -11,6 +11,9 @@ from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 
 from vungxanh.core import context
@@ -126,3 +129,18 @@ class InputSafetyMiddleware:
                 _("A value is outside the range this system accepts. Nothing was saved.")
             ),
         )
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Vietnamese unless the user chose English with the language switch (its cookie): the
+    browser's Accept-Language is not consulted, so an official's laptop set up in English
+    still opens the Vietnamese screens the province works in."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = get_supported_language_variant(chosen) if chosen else ""
+        except LookupError:
+            language = ""
+        translation.activate(language or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()

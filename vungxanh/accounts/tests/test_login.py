@@ -127,3 +127,14 @@ def test_the_admin_is_read_only_even_for_operators(client, world):
     assert client.get("/ops/admin/geo/adminunit/add/").status_code == 403
     victim.refresh_from_db()
     assert (victim.username, victim.is_superuser) == ("district_a", False)
+
+
+def test_screens_are_vietnamese_whatever_the_browser_asks_until_english_is_chosen(client, db):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in page
+    assert "Đăng nhập vào Vùng Xanh" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert '<html lang="en">' in page
+    client.cookies["vungxanh_language"] = "xx"  # a cookie of no language we have
+    assert '<html lang="vi">' in client.get("/accounts/login/").content.decode()

@@ -118,6 +118,20 @@ def test_create_user_command_prints_a_working_token(world, capsys, client):
     assert body["assignments"][0]["unit"] == "193"
 
 
+def test_a_viewer_is_created_without_a_write_scope_by_default(world, capsys, api_as):
+    call_command("create_user", "xem.cmd", "--role", "viewer", "--unit", "22")
+    assert "user xem.cmd created" in capsys.readouterr().out
+    assignment = User.objects.get(username="xem.cmd").assignments.get()
+    assert (assignment.role, assignment.write_unit) == ("viewer", None)
+    created = api_as("province_admin").post(
+        "/api/v1/users/",
+        {"username": "xem.api", "full_name": "Xem", "role": "viewer", "unit": "22"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert User.objects.get(username="xem.api").assignments.get().write_unit is None
+
+
 def test_revoked_or_wrong_tokens_are_refused(world, client):
     user = world.user("district_a")
     token, raw = actions.issue_token(actor=user, user=user, name="t")

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vungxanh.accounts import actions
-from vungxanh.accounts.roles import Role
+from vungxanh.accounts.roles import Role, spec_for
 from vungxanh.core.scoping import SYSTEM
 from vungxanh.geo.models import AdminUnit, Facility
 
@@ -25,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--unit", required=True, help="GSO code of the read-scope unit")
-        parser.add_argument("--write-unit", help="GSO code of the write scope (default: --unit)")
+        parser.add_argument(
+            "--write-unit",
+            help="GSO code of the write scope (default: --unit; none for the viewer role)",
+        )
         parser.add_argument("--read-only", action="store_true", help="no write scope")
         parser.add_argument("--facility", help="facility code (laboratory, facility roles)")
         parser.add_argument("--full-name", default="")
@@ -37,7 +40,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         unit = _unit(o["unit"])
-        write_unit = None if o["read_only"] else _unit(o["write_unit"]) if o["write_unit"] else unit
+        if o["read_only"] or (not o["write_unit"] and not spec_for(o["role"]).can_write):
+            write_unit = None  # the viewer role writes nothing: no write scope by default
+        else:
+            write_unit = _unit(o["write_unit"]) if o["write_unit"] else unit
         facility = None
         if o["facility"]:
             facility = Facility.objects.filter(code=o["facility"]).first()

@@ -44,4 +44,6 @@ class Command(BaseCommand):
         for label, value in result.rows:
             self.stdout.write(f"{label:<{width}}  {value:>20}")
         if options["json"]:
-            self.stdout.write(json.dumps(result.figures, ensure_ascii=False, default=str))
+            self.stdout.write(
+                json.dumps(result.figures, ensure_ascii=False, default=str, allow_nan=False)
+            )
