@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +42,12 @@ class AuditEventQuerySet(RestrictedQuerySet["AuditEvent"]):
         paths = scope.paths(self.perm("view"), "view")
         if not paths:
             return None
-        return self.path_prefix_q("unit_path", paths)
+        q = self.path_prefix_q("unit_path", paths)
+        # Events of no unit (failed logins of unknown names, logouts, imports before they
+        # name a unit) belong to the whole deployment: province-wide auditors see them.
+        if any(path.count("/") == 2 for path in paths):
+            q |= Q(unit_path="")
+        return q
 
 
 class AuditEvent(models.Model):

@@ -76,3 +76,15 @@ def test_bad_filter_values_do_not_break_the_audit_page(client, world):
     response = client.get("/audit/?since=not-a-date&page=zzz")
     assert response.status_code == 200
     assert "Nhập một ngày hợp lệ" in response.content.decode()
+
+
+def test_failed_logins_of_unknown_names_reach_the_province_administrators(client, world):
+    client.post("/accounts/login/", {"username": "ke.do.mat.khau", "password": "x"})
+    client.force_login(world.user("province_admin"))
+    page = client.get("/audit/?verb=login_failed").content.decode()
+    assert "ke.do.mat.khau" in page
+    from vungxanh.core.models import AuditEvent
+
+    # nobody else sees events of no unit
+    district = world.user("district_a")
+    assert not AuditEvent.objects.restrict(district, "view").filter(unit_path="").exists()
