@@ -5,6 +5,7 @@ check-in rows themselves carry who recorded them, how and when)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import secrets
 import uuid as uuid_module
@@ -26,7 +27,9 @@ from vungxanh.people.identity import IdentityError, parse_cccd_qr
 from vungxanh.people.models import Person
 from vungxanh.venues import residents, rules
 from vungxanh.venues.models import (
+    LONGEST_STAY_LIMIT_MINUTES,
     OWN_SCAN,
+    VENUE_CODE_RE,
     CheckIn,
     CheckInRuleSet,
     Venue,
@@ -120,6 +123,8 @@ def register_venue(
     values = {"name": name.strip(), "kind": kind, **details}
     _check_venue_fields(values)
     code = (code or "").strip().upper() or new_venue_code()
+    if not VENUE_CODE_RE.fullmatch(code):
+        raise ValidationError({"code": _("A code has 3 to 16 letters, digits or dashes.")})
     if Venue.objects.filter(code=code).exists():
         raise ValidationError({"code": _("The code %(code)s is taken.") % {"code": code}})
     now = timezone.now()
@@ -386,8 +391,10 @@ def create_rule_set(
     errors: dict[str, str] = {}
     if valid_from < timezone.now() - datetime.timedelta(minutes=1):
         errors["valid_from"] = _("A new rule set cannot take effect in the past.")
-    if not 1 <= max_stay_minutes <= 24 * 60:
-        errors["max_stay_minutes"] = _("The longest stay must be between 1 minute and 24 hours.")
+    if not 1 <= max_stay_minutes <= LONGEST_STAY_LIMIT_MINUTES:
+        errors["max_stay_minutes"] = _(
+            "The longest stay must be between 1 and %(max)d minutes (8 hours)."
+        ) % {"max": LONGEST_STAY_LIMIT_MINUTES}
     if not 1 <= retention_days <= 366:
         errors["retention_days"] = _("Keep check-ins between 1 and 366 days.")
     stays = {k: int(v) for k, v in (default_stays or {}).items()}
@@ -465,7 +472,11 @@ class CheckInRefused(ValidationError):
 
 
 def _local(value: datetime.datetime) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    """``dd/mm/yyyy hh:mm`` in local time, for messages. Total: a moment at the edge of the
+    calendar (year 1 or 9999) that local time cannot represent is shown in its own offset."""
+    with contextlib.suppress(OverflowError, ValueError):
+        value = timezone.localtime(value)
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d} {value.hour:02d}:{value.minute:02d}"
 
 
 def plan_times(
@@ -855,7 +866,9 @@ def check_out(
     person: Person | None = None,
     now: datetime.datetime | None = None,
 ) -> CheckIn:
-    """End a visit now (never before it began, never beyond the longest stay). Residents
+    """End a visit now (never before it began, never beyond the longest stay). A visit whose
+    automatic check-out has already come is over: checking out later changes nothing (it
+    must not stretch the visit, and with it the exposure windows of tracing). Residents
     pass the person remembered on their device; staff need the right to record there."""
     now = now or timezone.now()
     checkin = CheckIn.objects.select_for_update().select_related("venue__unit").get(pk=checkin.pk)
@@ -866,6 +879,8 @@ def check_out(
         raise OutOfScope()
     if not checkin.checkout_is_automatic:
         return checkin  # already checked out by hand: pressing again changes nothing
+    if checkin.check_out <= now:
+        return checkin  # the automatic check-out has passed: the visit ended then
     before = audit.snapshot(checkin, ["check_out", "checkout_is_automatic"])
     limit = checkin.check_in + rules.in_force(checkin.check_in).max_stay
     checkin.check_out = max(checkin.check_in, min(now, limit))
@@ -882,6 +897,23 @@ def check_out(
     return checkin
 
 
+#: How many merges a personal QR follows (a merge of a merged record is unusual).
+MAX_MERGE_HOPS = 5
+
+
+def current_person(public_id: uuid_module.UUID) -> Person | None:
+    """The current record of the person with ``public_id``: itself, or the record it was
+    merged into (a personal QR shown from an older record keeps working after a merge)."""
+    person = Person.objects.filter(public_id=public_id).first()
+    hops = 0
+    while person is not None and person.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        person = Person.objects.filter(pk=person.merged_into_id).first()
+        hops += 1
+    if person is None or person.merged_into_id is not None:
+        return None
+    return person
+
+
 def person_from_scan(*, actor: Any, text: str, venue: Venue) -> tuple[Person, str]:
     """The person a scanned QR names (a personal QR, or a chip ID card QR, which creates
     the person when unknown) and the check-in source it means. Raises ValidationError."""
@@ -890,7 +922,7 @@ def person_from_scan(*, actor: Any, text: str, venue: Venue) -> tuple[Person, st
     except QrError as exc:
         raise ValidationError(exc.message, code="bad_qr") from exc
     if personal is not None:
-        person = Person.objects.current().filter(public_id=personal.public_id).first()
+        person = current_person(personal.public_id)
         if person is None:
             raise ValidationError(
                 _("This personal QR code belongs to no current record."), code="unknown_person"
@@ -973,6 +1005,10 @@ class _Plan:
     errors: list[str] = field(default_factory=list)
 
 
+#: Check-in and check-out times outside these years are refused as invalid.
+YEARS = (2000, 2100)
+
+
 def _parse_time(value: Any, name: str) -> datetime.datetime:
     if not isinstance(value, str) or not value.strip():
         raise CheckInRefused(
@@ -988,6 +1024,14 @@ def _parse_time(value: Any, name: str) -> datetime.datetime:
             "invalid",
             _("%(field)s “%(value)s” is not a date-time such as 2021-10-20T08:30:00+07:00.")
             % {"field": name, "value": value[:40]},
+        )
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        # Dates at the edge of the calendar (0001-01-01, 9999-12-31) cannot even be moved to
+        # local time; no device clock that is set at all is that far off.
+        raise CheckInRefused(
+            "invalid",
+            _("%(field)s “%(value)s” is not between the years %(first)d and %(last)d.")
+            % {"field": name, "value": value[:40], "first": YEARS[0], "last": YEARS[1]},
         )
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)  # local time of the deployment (Asia/Ho_Chi_Minh)
@@ -1034,7 +1078,7 @@ def _parse_item(index: int, raw: Any) -> _Plan:
 
 
 def _refused(index: int, raw: Any, exc: ValidationError) -> ItemResult:
-    reason = getattr(exc, "reason", None) or exc.code or "invalid"
+    reason = getattr(exc, "reason", None) or getattr(exc, "code", None) or "invalid"
     text = getattr(exc, "text", None) or " ".join(exc.messages)
     value = raw.get("uuid") if isinstance(raw, Mapping) else None
     return ItemResult(index, str(value) if value else None, "refused", reason, text)
@@ -1121,6 +1165,9 @@ def record_checkins(
                 plan.person_pk = by_id.get(plan.person_id)
             elif plan.index in personal:
                 plan.person_pk = found.persons.get(personal[plan.index])
+                if plan.person_pk is None:  # unknown, or merged into another record
+                    merged = current_person(personal[plan.index])
+                    plan.person_pk = merged.pk if merged is not None else None
                 plan.source = CheckIn.Source.STAFF_SCAN
             else:
                 if venue.pk not in full_venues:
@@ -1240,6 +1287,8 @@ def purge_checkins(
     one huge transaction), then records one audit event. Returns the number deleted."""
     if not scope_of(actor).unrestricted:
         raise OutOfScope()  # the scheduled job and operators' command (SYSTEM) only
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
     cutoff = rules.retention_cutoff(now)
     deleted = 0
     while True:

@@ -17,6 +17,7 @@ from rest_framework.utils import json as drf_json
 
 from vungxanh.accounts.authentication import BearerTokenAuthentication
 from vungxanh.core.api import ScopedReadOnlyViewSet
+from vungxanh.core.parsers import check_json
 from vungxanh.core.scoping import scope_of
 from vungxanh.venues import actions
 from vungxanh.venues.filters import VenueFilter
@@ -98,7 +99,10 @@ class CheckInViewSet(viewsets.ViewSet):
         or other permission classes configured, a body that is not JSON or is larger than
         DATA_UPLOAD_MAX_MEMORY_SIZE (DRF answers 400), no right to record check-ins
         (403), or an error in the action (DRF runs it again: the failed transaction left
-        nothing behind; and formats the error)."""
+        nothing behind; and formats the error). JSON that the project's parser refuses
+        (NUL characters, lone surrogates, nesting too deep: ``core.parsers.check_json``) is
+        answered here with the 400 DRF would give, before anything is stored, so that
+        nothing the action echoes can fail to render."""
         if request.method != "POST" or request.content_type != "application/json":
             return None
         if request.headers.get("Accept", "*/*").strip() not in ("*/*", "application/json"):
@@ -121,16 +125,25 @@ class CheckInViewSet(viewsets.ViewSet):
         scope = scope_of(user)
         if not (scope.has_perm("venues.add_checkin") or scope.has_perm(OWN_SCAN)):
             return None
+        request.user = user  # as DRF does: the middleware then marks the answer private
+        request.auth = token  # type: ignore[attr-defined]
         try:
             data = drf_json.loads(request.body.decode(request.encoding or "utf-8"))
         except (ValueError, RequestDataTooBig):  # DRF reads the stream itself and answers
             return None
-        request.user = user
-        request.auth = token  # type: ignore[attr-defined]
+        except RecursionError:
+            return self._fast_answer({"detail": _("The JSON body is nested too deeply.")}, 400)
+        try:
+            check_json(data)
+        except exceptions.ParseError as exc:
+            return self._fast_answer({"detail": exc.detail}, exc.status_code)
         try:
             payload, code = upload(user, data)
         except Exception:  # DRF's path re-runs the action and formats the error
             return None
+        return self._fast_answer(payload, code)
+
+    def _fast_answer(self, payload: Any, code: int) -> HttpResponse:
         response = HttpResponse(
             JSONRenderer().render(payload), status=code, content_type="application/json"
         )

@@ -17,7 +17,7 @@ from vungxanh.people.identity import (
     parse_cccd,
 )
 from vungxanh.people.models import Sex
-from vungxanh.venues.models import Venue, VenueKind
+from vungxanh.venues.models import LONGEST_STAY_LIMIT_MINUTES, Venue, VenueKind
 
 KIND_ALIASES = {
     "cho": VenueKind.MARKET,
@@ -241,7 +241,10 @@ class VenueRowForm(forms.Form):
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)
     is_indoor = forms.CharField(label=_("Indoor"), required=False)
     default_stay_minutes = forms.IntegerField(
-        label=_("Default stay (minutes)"), min_value=1, max_value=24 * 60, required=False
+        label=_("Default stay (minutes)"),
+        min_value=1,
+        max_value=LONGEST_STAY_LIMIT_MINUTES,
+        required=False,
     )
     owner_name = forms.CharField(label=_("Owner"), max_length=200, required=False)
     owner_phone = forms.CharField(label=_("Owner's phone"), max_length=20, required=False)
@@ -408,7 +411,11 @@ class RuleSetForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     max_stay_minutes = forms.IntegerField(
-        label=_("Longest stay (minutes)"), min_value=1, max_value=24 * 60, initial=480
+        label=_("Longest stay (minutes)"),
+        min_value=1,
+        max_value=LONGEST_STAY_LIMIT_MINUTES,
+        initial=LONGEST_STAY_LIMIT_MINUTES,
+        help_text=_("At most 480 minutes (8 hours)."),
     )
     retention_days = forms.IntegerField(
         label=_("Keep check-ins for (days)"), min_value=1, max_value=366, initial=28
@@ -424,9 +431,29 @@ class RuleSetForm(forms.Form):
             self.fields[f"stay_{kind}"] = forms.IntegerField(
                 label=_("Default stay: %(kind)s") % {"kind": label},
                 min_value=1,
-                max_value=24 * 60,
+                max_value=LONGEST_STAY_LIMIT_MINUTES,
                 required=False,
             )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        longest = data.get("max_stay_minutes")
+        if longest is None:
+            return data
+        for kind in VenueKind.values:
+            stay = data.get(f"stay_{kind}")
+            if stay is not None and stay > longest:
+                self.add_error(
+                    f"stay_{kind}",
+                    forms.ValidationError(
+                        _(
+                            "A default stay cannot be longer than the longest stay "
+                            "(%(max)d minutes): lower it, or leave it empty."
+                        ),
+                        params={"max": longest},
+                    ),
+                )
+        return data
 
     def default_stays(self) -> dict[str, int]:
         return {

@@ -4,10 +4,12 @@ check-ins themselves (shaped for contact tracing: see PERFORMANCE.md §5.5)."""
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from typing import Any, Self
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +22,12 @@ from vungxanh.geo.models import AdminUnit
 OWN_VENUE = "venues.own_venue"  # venue staff: their own venues (posters, counts, QR)
 OWN_SCAN = "venues.own_scan"  # venue staff: check visitors in at their own venues
 VENUE_STAFF_ROLE = "venue_staff"
+#: The longest stay a rule set may allow: "an automatic check-out after the venue kind's
+#: default stay, never more than 8 hours" (the requirement, not a rule officials change).
+LONGEST_STAY_LIMIT_MINUTES = 8 * 60
+#: What a venue code can hold: generated codes use 32 unambiguous characters, imported ones
+#: letters, digits and dashes (stored upper-case). Anything else names no venue.
+VENUE_CODE_RE = re.compile(r"[A-Z0-9-]{3,16}")
 
 
 class VenueKind(models.TextChoices):
@@ -52,7 +60,11 @@ class CheckInRuleSet(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     valid_from = models.DateTimeField(_("in force from"))
-    max_stay_minutes = models.PositiveIntegerField(_("longest stay (minutes)"), default=480)
+    max_stay_minutes = models.PositiveIntegerField(
+        _("longest stay (minutes)"),
+        default=LONGEST_STAY_LIMIT_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(LONGEST_STAY_LIMIT_MINUTES)],
+    )
     retention_days = models.PositiveSmallIntegerField(_("keep check-ins for (days)"), default=28)
     clock_skew_minutes = models.PositiveSmallIntegerField(
         _("tolerated clock skew (minutes)"), default=5
@@ -81,7 +93,8 @@ class CheckInRuleSet(models.Model):
         ordering = ["-valid_from"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(max_stay_minutes__gte=1) & Q(max_stay_minutes__lte=24 * 60),
+                condition=Q(max_stay_minutes__gte=1)
+                & Q(max_stay_minutes__lte=LONGEST_STAY_LIMIT_MINUTES),
                 name="venues_checkinruleset_max_stay_range",
             ),
             models.CheckConstraint(

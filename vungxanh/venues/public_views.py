@@ -5,11 +5,15 @@
 * ``/dang-ky-dia-diem/`` — an owner registers a venue (the commune approves it).
 
 A resident is remembered on their device by a signed, HttpOnly cookie holding only their
-record's public id."""
+record's public id. Identifying oneself (which finds or creates a person, and says when a
+citizen ID is registered under another name) and registering a venue are limited per device
+and per network address (``core.ratelimit``); the one-tap check-in of a remembered resident
+is not."""
 
 from __future__ import annotations
 
 import datetime
+import secrets
 import uuid
 from typing import Any
 
@@ -23,6 +27,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from vungxanh.core import ratelimit
+from vungxanh.core.http import add_errors
+from vungxanh.core.middleware import client_ip
 from vungxanh.core.scoping import public_view
 from vungxanh.geo.models import AdminUnit
 from vungxanh.people.actions import identify_person
@@ -42,6 +49,51 @@ from vungxanh.venues.signing import (
 )
 
 REFUSAL_STATUS = {"unknown": 404, "tampered": 400, "revoked": 410, "inactive": 410, "pending": 409}
+
+#: Identifications (check-in page and /toi/) and venue registrations, per device (cookie) and
+#: per network address. An address is shared by a whole market's or factory's Wi-Fi or a
+#: mobile operator's NAT, so its limits are much higher.
+IDENTIFY_DEVICE = ratelimit.Limit("venues-identify-device", 10, 3600)
+IDENTIFY_ADDRESS = ratelimit.Limit("venues-identify-ip", 300, 3600)
+REGISTER_DEVICE = ratelimit.Limit("venues-register-device", 5, 3600)
+REGISTER_ADDRESS = ratelimit.Limit("venues-register-ip", 30, 3600)
+DEVICE_COOKIE = "vx_device"  # the same device cookie as the public declaration pages
+
+
+def _device(request: HttpRequest) -> str:
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    return (
+        value
+        if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
+        else ""
+    )
+
+
+def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if not _device(request):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(24),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _admitted(
+    request: HttpRequest, device_limit: ratelimit.Limit, address_limit: ratelimit.Limit
+) -> bool:
+    ip = client_ip(request) or "unknown"
+    device = _device(request) or f"ip:{ip}"
+    return ratelimit.hit(device_limit, device) and ratelimit.hit(address_limit, ip)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(request, "venues/too_many.html", status=429)
+    response["Retry-After"] = "3600"
+    return response
 
 
 def remembered_person(request: HttpRequest) -> Person | None:
@@ -116,11 +168,7 @@ def resolve_resident(form: ResidentForm) -> Person | None:
             source="checkin",
         )
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for key, errors in exc.error_dict.items():
-                form.add_error(FORM_FIELDS.get(key), errors)
-        else:
-            form.add_error(None, exc)
+        add_errors(form, exc, aliases=FORM_FIELDS)
         return None
     return person
 
@@ -163,6 +211,8 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
     action = request.POST.get("action", "")
     if request.method == "POST":
         if action == "identify":
+            if not _admitted(request, IDENTIFY_DEVICE, IDENTIFY_ADDRESS):
+                return _too_many(request)
             form = ResidentForm(request.POST, province=_province())
             if form.is_valid():
                 identified = resolve_resident(form)
@@ -186,8 +236,7 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
                 uuid=_client_uuid(request), person=person, venue=venue
             ).first()
             if checkin is not None:
-                actions.check_out(actor=None, checkin=checkin, person=person)
-                messages.success(request, _("You checked out. Thank you!"))
+                _check_out(request, checkin, person)
             return redirect(request.path)
         else:
             return redirect(request.path)
@@ -196,7 +245,7 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
     is_inside = last is not None and last.checkout_is_automatic and last.check_out > now
     if person is None and form is None:
         form = ResidentForm(province=_province())
-    return render(
+    page = render(
         request,
         "venues/checkin.html",
         {
@@ -208,6 +257,19 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
             "new_uuid": uuid.uuid4(),
         },
     )
+    return _with_device(request, page)
+
+
+def _check_out(request: HttpRequest, checkin: CheckIn, person: Person) -> None:
+    done = actions.check_out(actor=None, checkin=checkin, person=person)
+    if done.checkout_is_automatic:  # the automatic check-out had already come
+        messages.info(
+            request,
+            _("This visit had already ended at %(time)s (automatic check-out).")
+            % {"time": timezone.localtime(done.check_out).strftime("%H:%M")},
+        )
+    else:
+        messages.success(request, _("You checked out. Thank you!"))
 
 
 def _check_in(request: HttpRequest, venue: Venue, person: Person) -> None:
@@ -245,6 +307,8 @@ def my_card(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "identify":
+            if not _admitted(request, IDENTIFY_DEVICE, IDENTIFY_ADDRESS):
+                return _too_many(request)
             form = ResidentForm(request.POST, province=_province())
             if form.is_valid():
                 identified = resolve_resident(form)
@@ -260,8 +324,7 @@ def my_card(request: HttpRequest) -> HttpResponse:
         elif action == "checkout" and person is not None:
             checkin = CheckIn.objects.filter(uuid=_client_uuid(request), person=person).first()
             if checkin is not None:
-                actions.check_out(actor=None, checkin=checkin, person=person)
-                messages.success(request, _("You checked out. Thank you!"))
+                _check_out(request, checkin, person)
             return redirect("checkin:my-card")
         else:
             return redirect("checkin:my-card")
@@ -283,7 +346,7 @@ def my_card(request: HttpRequest) -> HttpResponse:
             ),
             retention_days=rules.retention_days(),
         )
-    return render(request, "venues/my_card.html", context)
+    return _with_device(request, render(request, "venues/my_card.html", context))
 
 
 @public_view
@@ -291,6 +354,8 @@ def my_card(request: HttpRequest) -> HttpResponse:
 def register_venue(request: HttpRequest) -> HttpResponse:
     """An owner asks to register a venue; the commune approves it and gives them an account."""
     form = VenueRegistrationForm(request.POST or None)
+    if request.method == "POST" and not _admitted(request, REGISTER_DEVICE, REGISTER_ADDRESS):
+        return _too_many(request)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("website", None)
@@ -299,7 +364,7 @@ def register_venue(request: HttpRequest) -> HttpResponse:
         try:
             venue = actions.submit_venue(actor=actor, unit=unit, name=name, kind=kind, **data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             return render(request, "venues/registration_sent.html", {"venue": venue})
-    return render(request, "venues/registration_form.html", {"form": form})
+    return _with_device(request, render(request, "venues/registration_form.html", {"form": form}))

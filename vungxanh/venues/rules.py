@@ -3,7 +3,11 @@
 They are versioned data (:class:`~vungxanh.venues.models.CheckInRuleSet`, one row per
 version with the moment it takes effect); officials add a version, they never edit code.
 The first version (``checkin_2021-10``: 8 hours, 28 days) is created by migration 0002.
-Without any row (a database that skipped it) the defaults below apply.
+Without any row (a database that skipped it) the defaults below apply. The tracing window
+(retention) and the longest stay are set only here, in the rule sets, never in Django
+settings: a new window is a new rule set version with the moment it takes effect (page
+``/venues/rules/``). The longest stay can never exceed 8 hours
+(:data:`~vungxanh.venues.models.LONGEST_STAY_LIMIT_MINUTES`).
 
 Other apps import :func:`max_stay` and :func:`retention_days` (contact tracing bounds its
 range scans with ``check_in >= f.check_in - max_stay()``). Values are cached per process for
@@ -18,7 +22,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 DEFAULT_MAX_STAY_MINUTES = 8 * 60
@@ -67,15 +70,13 @@ class Rules:
 
 
 def _fallback() -> Rules:
+    """The rules before any rule set takes effect (migration 0002 seeds the first one, so
+    only a database that skipped it, or a moment before its ``valid_from``, uses these)."""
     return Rules(
         name="default",
         valid_from=None,
-        max_stay=datetime.timedelta(
-            minutes=getattr(settings, "CHECKIN_MAX_STAY_MINUTES", DEFAULT_MAX_STAY_MINUTES)
-        ),
-        retention=datetime.timedelta(
-            days=getattr(settings, "CHECKIN_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
-        ),
+        max_stay=datetime.timedelta(minutes=DEFAULT_MAX_STAY_MINUTES),
+        retention=datetime.timedelta(days=DEFAULT_RETENTION_DAYS),
         clock_skew=datetime.timedelta(minutes=DEFAULT_CLOCK_SKEW_MINUTES),
         default_stays=dict(DEFAULT_STAYS),
     )

@@ -67,6 +67,7 @@ class CheckInResultSerializer(serializers.Serializer[dict[str, object]]):
     reason = serializers.CharField(
         required=False,
         help_text="When refused: invalid, unknown_venue, inactive_venue, unknown_person, bad_qr, "
+        "card_mismatch (an ID card QR whose name or date of birth is not the record's), "
         "future, too_old, checkout_before_checkin, stay_too_long, conflict.",
     )
     message = serializers.CharField(required=False)

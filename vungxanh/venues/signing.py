@@ -22,7 +22,7 @@ from django.core import signing
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from vungxanh.venues.models import Venue
+from vungxanh.venues.models import VENUE_CODE_RE, Venue
 
 VENUE_SALT = "vungxanh.venues.qr"
 PERSON_SALT = "vungxanh.venues.person-qr"
@@ -93,16 +93,29 @@ def venue_path(venue: Venue) -> str:
 
 
 def verify_venue(code: str, token: str, *, require_active: bool = True) -> Venue:
-    """The venue a scanned QR names, or :class:`QrError` saying why not. Checked in this
-    order so that a forged code never reveals whether a venue exists."""
-    match = _TOKEN_RE.match(token or "")
-    venue = Venue.objects.filter(code=code).first()
+    """The venue a scanned QR names, or :class:`QrError` saying why not.
+
+    The database is read only for a genuine code, so a forged one never reaches it and
+    reveals nothing about which venues exist:
+
+    * ``unknown``: the code holds characters no venue code has (checked before anything
+      else), or the signature is genuine but no venue has the code (it was deleted);
+    * ``tampered``: the token is malformed or its signature does not match the code, the
+      same answer whether or not a venue has that code;
+    * ``revoked``: a genuine signature of an older QR key version (the owner reissued);
+    * ``pending`` / ``inactive`` (with ``require_active``): the venue does not accept
+      check-ins now.
+    """
+    if not isinstance(code, str) or not VENUE_CODE_RE.fullmatch(code):
+        raise QrError("unknown")
+    match = _TOKEN_RE.fullmatch(token or "")
     if match is None:
-        raise QrError("tampered" if venue is not None else "unknown")
+        raise QrError("tampered")
     version, signature = int(match.group(1)), match.group(2)
     expected = _signature(VENUE_SALT, f"{code}:{version}")
     if not constant_time_compare(signature, expected):
-        raise QrError("tampered" if venue is not None else "unknown")
+        raise QrError("tampered")
+    venue = Venue.objects.filter(code=code).first()
     if venue is None:
         raise QrError("unknown")
     if version != venue.qr_key_version:

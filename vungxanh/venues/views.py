@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vungxanh.core import audit
-from vungxanh.core.http import AuthedHttpRequest, flash_errors
+from vungxanh.core.http import AuthedHttpRequest, add_errors, flash_errors
 from vungxanh.core.jobs import start_job
 from vungxanh.core.pagination import paginate, query_without_page
 from vungxanh.core.scoping import OutOfScope, object_view, require_perm, scope_of
@@ -93,7 +93,7 @@ def venue_create(request: AuthedHttpRequest) -> HttpResponse:
                 actor=request.user, unit=unit, name=name, kind=kind, **data
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Venue %(name)s registered.") % {"name": venue.name})
             return redirect("venues:venue-detail", public_id=venue.public_id)
@@ -157,7 +157,7 @@ def venue_edit(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         try:
             actions.update_venue(actor=request.user, venue=venue, **fields)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Venue saved."))
             return redirect("venues:venue-detail", public_id=venue.public_id)
@@ -266,7 +266,7 @@ def venue_staff_create(request: AuthedHttpRequest, public_id: str) -> HttpRespon
                 is_owner=data["is_owner"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
         else:
             return render(
                 request,
@@ -333,23 +333,31 @@ def venue_scan(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 def venue_mine(request: AuthedHttpRequest) -> HttpResponse:
-    """The owner's and staff's page: their venues and check-ins per day."""
-    memberships = (
-        VenueMember.objects.filter(user=request.user, is_active=True)
-        .select_related("venue__unit")
-        .order_by("venue__name")
+    """The owner's and staff's page: their venues and check-ins per day. The venues are
+    read through ``restrict()`` like every other page: a membership counts only while the
+    user holds the venue-staff role (an ended role leaves the page empty)."""
+    active = VenueMember.objects.filter(user=request.user, is_active=True)
+    venues = list(
+        Venue.objects.restrict(request.user, "view")
+        .filter(pk__in=active.values("venue_id"))
+        .select_related("unit")
+        .order_by("name", "pk")
     )
-    venues = [m.venue for m in memberships]
+    owned = set(
+        active.filter(is_owner=True, venue__in=[v.pk for v in venues]).values_list(
+            "venue_id", flat=True
+        )
+    )
     days = queries.day_range(14)
     counts = queries.daily_counts([v.pk for v in venues], days)
     rows = [
         {
             "venue": v,
-            "is_owner": m.is_owner,
+            "is_owner": v.pk in owned,
             "days": [counts[v.pk][d] for d in days],
             "total": sum(counts[v.pk].values()),
         }
-        for m, v in zip(memberships, venues, strict=True)
+        for v in venues
     ]
     return render(
         request,
@@ -537,7 +545,7 @@ def rule_sets(request: AuthedHttpRequest) -> HttpResponse:
                     decision=data["decision"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_errors(form, exc, prefix="stay_")
             else:
                 messages.success(request, _("Rule set saved."))
                 return redirect("venues:ruleset-list")

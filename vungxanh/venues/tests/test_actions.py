@@ -140,16 +140,39 @@ def test_check_out_by_the_resident_and_never_beyond_the_maximum_stay(world):
     venue = make_venue(unit=world.commune_a, kind="office")
     person = make_person(world.commune_a)
     stranger = make_person(world.commune_a, "Người Lạ", birth_year=1970)
-    start = timezone.now() - datetime.timedelta(hours=10)
-    checkin = make_checkin(venue, person, at=start, minutes=480)
+    now = timezone.now()
+    checkin = make_checkin(venue, person, at=now - datetime.timedelta(hours=2), minutes=480)
     with pytest.raises(OutOfScope):
         actions.check_out(actor=None, checkin=checkin, person=stranger)
-    done = actions.check_out(actor=None, checkin=checkin, person=person)
+    done = actions.check_out(actor=None, checkin=checkin, person=person, now=now)
     assert not done.checkout_is_automatic
-    assert done.check_out == start + datetime.timedelta(hours=8)
+    assert done.check_out == now
     # pressing again changes nothing
-    again = actions.check_out(actor=None, checkin=checkin, person=person, now=timezone.now())
-    assert again.check_out == done.check_out
+    again = actions.check_out(
+        actor=None, checkin=checkin, person=person, now=now + datetime.timedelta(hours=1)
+    )
+    assert again.check_out == now
+    # a visit stored with a longer stay than the rules allow ends at the longest stay
+    start = now - datetime.timedelta(hours=9)
+    long = make_checkin(venue, person, at=start, minutes=600)
+    done = actions.check_out(actor=None, checkin=long, person=person, now=now)
+    assert done.check_out == start + datetime.timedelta(hours=8)
+
+
+def test_a_late_check_out_does_not_stretch_a_visit_that_already_ended(world):
+    """The automatic check-out came 2 hours ago: pressing "check out" now must not move the
+    end of the visit to now (it would widen the exposure window tracing reads)."""
+    venue = make_venue(unit=world.commune_a, kind="market")
+    person = make_person(world.commune_a)
+    now = timezone.now()
+    start = now - datetime.timedelta(hours=3)
+    checkin = make_checkin(venue, person, at=start, minutes=60)
+    done = actions.check_out(actor=None, checkin=checkin, person=person, now=now)
+    checkin.refresh_from_db()
+    assert checkin.check_out == start + datetime.timedelta(minutes=60)
+    assert checkin.checkout_is_automatic
+    assert done.check_out == checkin.check_out
+    assert not AuditEvent.objects.filter(verb="check_out").exists()
 
 
 def test_inactive_venues_refuse_check_ins(world):
@@ -368,3 +391,138 @@ def test_check_ins_are_read_only_by_officials_of_the_venue_area(world):
     assert CheckIn.objects.restrict(world.user("district_b")).count() == 0
     assert CheckIn.objects.restrict(world.user("viewer")).count() == 0
     assert User.objects.filter(username="nobody").exists()
+
+
+# --- fixes after the review of issue 4 ------------------------------------------------------------
+
+
+def _card(person, name: str, birth: str) -> str:
+    return f"{person.cccd}||{name}|{birth}|Nam|Tổ 1, Phường Hà Khánh, Thành phố Hạ Long|01012021"
+
+
+def test_an_id_card_qr_must_agree_with_the_record_of_its_number(world):
+    import datetime as dt
+
+    from vungxanh.people.models import Person
+
+    venue = make_venue(unit=world.commune_a)
+    staff = make_staff(world, venue)
+    person = make_person(world.commune_a, "Nguyễn Văn Thật", birth_year=1985)
+    Person.objects.filter(pk=person.pk).update(birth_date=dt.date(1985, 3, 15))
+    for card in (
+        _card(person, "Nguyễn Văn Khác", "15031985"),  # another name
+        _card(person, "Nguyễn Văn Thật", "16031985"),  # another date of birth
+    ):
+        with pytest.raises(ValidationError) as info:
+            actions.check_in_scanned(actor=staff, venue=venue, text=card)
+        assert info.value.code == "card_mismatch"
+        assert "does not match the record" in str(info.value)
+        assert "Thật" not in str(info.value)
+    assert not CheckIn.objects.exists()
+    outcome = actions.check_in_scanned(
+        actor=staff, venue=venue, text=_card(person, "nguyễn văn thật", "15031985")
+    )
+    assert outcome.checkin.person == person
+    # the same through the API's qr field: refused with its own reason, nothing revealed
+    items = [
+        {
+            "uuid": str(uuid.uuid4()),
+            "venue": venue.code,
+            "qr": _card(person, "Trần Văn Đoán", "15031985"),
+            "check_in": (timezone.now() - datetime.timedelta(minutes=5)).isoformat(),
+        }
+    ]
+    (result,) = actions.record_checkins(actor=staff, items=items)
+    assert (result.status, result.reason) == ("refused", "card_mismatch")
+    assert "Thật" not in result.message
+    assert CheckIn.objects.count() == 1
+
+
+def test_a_personal_qr_of_a_merged_record_follows_the_merge_in_uploads(world):
+    from vungxanh.people.models import Person
+
+    venue = make_venue(unit=world.commune_a)
+    kept = make_person(world.commune_a, "Lý Văn Giữ", birth_year=1970)
+    old = make_person(world.commune_a, "Lý Văn Giữ", birth_year=1970)
+    Person.objects.filter(pk=old.pk).update(merged_into=kept, cccd=None)
+    officer = world.user("commune_a")
+    (result,) = actions.record_checkins(actor=officer, items=[_item(venue, old)])
+    assert result.status == "created"
+    assert CheckIn.objects.get().person == kept
+    # a merge of a merge is followed too; an unknown id is still refused
+    newest = make_person(world.commune_a, "Lý Văn Giữ", birth_year=1970)
+    Person.objects.filter(pk=kept.pk).update(merged_into=newest, cccd=None)
+    (result,) = actions.record_checkins(actor=officer, items=[_item(venue, old)])
+    assert result.status == "created"
+    assert CheckIn.objects.filter(person=newest).count() == 1
+    assert actions.current_person(uuid.uuid4()) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00+07:00",
+        "0001-01-01T00:00:00",
+        "9999-12-31T23:00:00-07:00",
+        "9999-12-31T23:59:59",
+        "1999-12-31T23:59:59+07:00",
+        "2101-01-01T00:00:00+07:00",
+    ],
+)
+def test_times_at_the_edge_of_the_calendar_are_invalid_with_a_reason(world, value):
+    venue = make_venue(unit=world.commune_a)
+    person = make_person(world.commune_a)
+    officer = world.user("commune_a")
+    for field in ("check_in", "check_out"):
+        item = _item(venue, person, **{field: value})
+        (result,) = actions.record_checkins(actor=officer, items=[item])
+        assert (result.status, result.reason) == ("refused", "invalid")
+        assert "is not between the years 2000 and 2100" in result.message
+        assert value in result.message
+    assert not CheckIn.objects.exists()
+
+
+def test_local_times_in_messages_never_fail():
+    edge = [
+        datetime.datetime.min.replace(tzinfo=datetime.UTC),
+        datetime.datetime(1, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=7))),
+        datetime.datetime(9999, 12, 31, 23, tzinfo=datetime.timezone(-datetime.timedelta(hours=7))),
+        datetime.datetime.max.replace(tzinfo=datetime.UTC),
+    ]
+    shown = [actions._local(value) for value in edge]
+    assert shown[0].startswith("01/01/0001 ")  # representable in local time: converted
+    # beyond the calendar in local time: shown in their own offset
+    assert shown[1:] == ["01/01/0001 00:00", "31/12/9999 23:00", "31/12/9999 23:59"]
+    noon = datetime.datetime(2021, 10, 20, 5, 30, tzinfo=datetime.UTC)
+    assert actions._local(noon) == "20/10/2021 12:30"
+
+
+def test_the_longest_stay_is_capped_at_eight_hours_everywhere(world):
+    from django.db import IntegrityError, transaction
+
+    start = timezone.now() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as info:
+        actions.create_rule_set(
+            actor=SYSTEM, name="long", valid_from=start, max_stay_minutes=481, retention_days=28
+        )
+    assert set(info.value.message_dict) == {"max_stay_minutes"}
+    assert "between 1 and 480 minutes (8 hours)" in str(info.value)
+    actions.create_rule_set(
+        actor=SYSTEM, name="eight", valid_from=start, max_stay_minutes=480, retention_days=28
+    )
+    ruleset = CheckInRuleSet(name="x", valid_from=start, max_stay_minutes=481, retention_days=28)
+    with pytest.raises(ValidationError) as info:
+        ruleset.full_clean()
+    assert "max_stay_minutes" in info.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ruleset.save()
+
+
+def test_a_purge_batch_size_below_one_is_refused_not_an_endless_loop(world):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("purge_checkins", "--batch-size", "0")
+    with pytest.raises(ValueError, match="at least 1"):
+        actions.purge_checkins(actor=SYSTEM, batch_size=0)
+    assert not AuditEvent.objects.filter(verb="purge_checkins").exists()

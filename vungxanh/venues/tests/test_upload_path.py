@@ -3,6 +3,7 @@ takes effect), the one-query lookup, the QR signature shortcut, prepared stateme
 PostgreSQL, and the DRF bypass answering exactly as the DRF path does."""
 
 import datetime
+import json
 import uuid
 
 import pytest
@@ -333,12 +334,46 @@ def test_unusual_requests_take_the_drf_path_and_answer_as_before(world, monkeypa
     assert before[0] in {400, 401, 403, 406} or kind in {"format", "form"}
 
 
-def test_a_venue_code_with_a_nul_character_is_an_unknown_venue(world, api_as):
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("venue", "AB\x00CD", "chứa ký tự NUL"),
+        ("uuid", "\ud800", "ký tự không hợp lệ"),
+        ("check_in", "2021-10-20T08:30:00\udfff", "ký tự không hợp lệ"),
+        ("qr", "022195000123||An|15031995|Nữ|Tổ\x005|01012021", "chứa ký tự NUL"),
+    ],
+)
+def test_a_body_with_a_nul_or_a_lone_surrogate_is_refused_whole_on_both_paths(
+    world, monkeypatch, field, value, message
+):
+    """What no device sends and the database (or the JSON answer) cannot hold is refused
+    with a 400 before anything is stored, the same on the fast path and on DRF's; before,
+    a surrogate echoed in the answer failed to render (500) on the fast path."""
     venue = make_venue(world.commune_a)
     person = make_person(world.commune_a)
-    bad = {**item(venue, person), "venue": "AB\x00CD"}
-    response = api_as("commune_a").post(URL, {"items": [bad, item(venue, person)]}, format="json")
-    assert response.status_code == 200
-    results = response.json()["results"]
-    assert [r["status"] for r in results] == ["refused", "created"]
-    assert results[0]["reason"] == "unknown_venue"
+    api, _token = client_with_token(world.user("commune_a"))
+    answers = []
+    for fast in (False, True):
+        monkeypatch.setattr(CheckInViewSet, "fast_path", fast)
+        bad = {**same_time_item(venue, person), field: value}
+        body = json.dumps({"items": [bad, same_time_item(venue, person)]})  # escapes "\ud800"
+        response = api.post(URL, body, content_type="application/json")
+        assert response.status_code == 400
+        assert message in response.json()["detail"]
+        answers.append(_normalised(response))
+    assert answers[0] == answers[1]
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_deeply_nested_json_is_a_400_on_both_paths(world, monkeypatch, depth):
+    api, _token = client_with_token(world.user("commune_a"))
+    body = "[" * depth + "]" * depth
+    answers = []
+    for fast in (False, True):
+        monkeypatch.setattr(CheckInViewSet, "fast_path", fast)
+        response = api.post(URL, body, content_type="application/json")
+        assert response.status_code == 400
+        assert response.json() == {"detail": "Nội dung JSON lồng nhau quá sâu."}
+        answers.append(_normalised(response))
+    assert answers[0] == answers[1]

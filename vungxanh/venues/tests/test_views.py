@@ -26,6 +26,15 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
+def earlier_today() -> datetime.datetime:
+    """A minute ago, but never before local midnight: "now minus a few minutes" is
+    yesterday just after midnight, and the per-day counts then differ."""
+    from vungxanh.venues.queries import day_start
+
+    now = timezone.now()
+    return max(day_start(timezone.localdate(now)), now - datetime.timedelta(minutes=1))
+
+
 # --- residents --------------------------------------------------------------------------------
 
 
@@ -118,8 +127,14 @@ def test_a_known_resident_is_recognised_by_cccd_and_name(client, world):
     [
         (lambda p: p[:-4] + "AAA/", 400, "không phải mã thật"),
         (lambda p: p.replace("/1.", "/2."), 400, "không phải mã thật"),
-        (lambda p: "/q/ZZZZZZZZ/" + p.split("/")[3] + "/", 404, "không thuộc địa điểm nào"),
+        # another code with this venue's signature: forged, whether or not a venue has it
+        (lambda p: "/q/ZZZZZZZZ/" + p.split("/")[3] + "/", 400, "không phải mã thật"),
         (lambda p: "/".join(p.split("/")[:3]) + "/", 400, "không phải mã thật"),
+        # characters no venue code has: unknown, before anything else
+        (lambda p: p.lower(), 404, "không thuộc địa điểm nào"),
+        (lambda p: "/q/AB%2ACD/" + p.split("/")[3] + "/", 404, "không thuộc địa điểm nào"),
+        (lambda p: "/q/" + "A" * 17 + "/" + p.split("/")[3] + "/", 404, "không thuộc địa điểm"),
+        (lambda p: "/q/%C3%84BC/" + p.split("/")[3] + "/", 404, "không thuộc địa điểm nào"),
     ],
 )
 def test_forged_or_tampered_codes_are_refused_clearly(client, world, mangle, status, message):
@@ -128,6 +143,39 @@ def test_forged_or_tampered_codes_are_refused_clearly(client, world, mangle, sta
     assert response.status_code == status
     assert message in text(response)
     assert "Không thể dùng mã QR này" in text(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/q/ZZZZZZZZ/1.AAAAAAAAAAAAAAAAAAAAAA/",  # a forged code of the right shape
+        "/q/TV000001/1.AAAAAAAAAAAAAAAAAAAAAA/",  # an existing venue, a forged signature
+        "/q/TV000001/not-a-token/",
+        "/q/ab%20cd/1.AAAAAAAAAAAAAAAAAAAAAA/",  # outside the code alphabet
+        "/q/" + "%E2%80%AE" * 3 + "/1.AAAAAAAAAAAAAAAAAAAAAA/",
+    ],
+)
+def test_a_forged_code_never_reaches_the_database(client, world, path):
+    """The signature is checked before any venue is read: a forged code reveals nothing
+    about which venues exist, and no input of this public page reaches a query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_venue(world.commune_a, code="TV000001")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code in (400, 404)
+    assert "Không thể dùng mã QR này" in text(response)
+    assert not [q["sql"] for q in queries.captured_queries if "venues_venue" in q["sql"]]
+
+
+def test_a_genuine_code_of_a_deleted_venue_is_unknown(client, world):
+    venue = make_venue(world.commune_a)
+    path = venue_path(venue)
+    venue.delete()
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "không thuộc địa điểm nào" in text(response)
 
 
 def test_revoked_and_closed_venues_refuse_check_in(client, world):
@@ -339,8 +387,8 @@ def test_activity_by_unit_counts_only_the_users_area(client_as, world):
     b = make_venue(world.commune_b)
     person = make_person(world.commune_a)
     for _ in range(3):
-        make_checkin(a, person, at=timezone.now() - datetime.timedelta(minutes=10))
-    make_checkin(a, person, at=timezone.now() - datetime.timedelta(days=3))
+        make_checkin(a, person, at=earlier_today())
+    make_checkin(a, person, at=earlier_today() - datetime.timedelta(days=3))
     make_checkin(b, person)
     body = text(client_as("district_a").get("/venues/activity/"))
     assert "Thành phố Hạ Long" in body
@@ -390,7 +438,7 @@ def test_owner_page_counts_per_day_and_staff_scan(client, world):
     owner = make_staff(world, venue, "chu.cho")
     person = make_person(world.commune_a, "Đỗ Thị Khách")
     for days in (0, 0, 1):
-        make_checkin(venue, person, at=timezone.now() - datetime.timedelta(days=days, minutes=1))
+        make_checkin(venue, person, at=earlier_today() - datetime.timedelta(days=days))
     client.force_login(owner)
     assert client.get("/venues/")["Location"] == "/venues/mine/"
     body = text(client.get("/venues/mine/"))
@@ -479,3 +527,188 @@ def test_officials_edit_a_venue_and_the_change_is_audited(client_as, world):
     client.force_login(owner)
     assert client.get(f"/venues/{venue.public_id}/edit/").status_code == 404
     assert client_as("commune_b").get(f"/venues/{venue.public_id}/edit/").status_code == 404
+
+
+# --- fixes after the review of issue 4 ------------------------------------------------------------
+
+
+def test_lowering_the_longest_stay_below_a_prefilled_default_stay_says_which_to_lower(
+    client_as, world
+):
+    """The form comes filled with the stays in force (offices 480 minutes). Lowering only
+    the longest stay to 360 answered 500 (the action's error named no field of the form);
+    it now shows the form again with the stays to lower marked."""
+    from vungxanh.core.tests.fuzz import parse_forms
+    from vungxanh.venues.models import CheckInRuleSet
+
+    client = client_as("province_officer")
+    page = client.get("/venues/rules/")
+    (form,) = [
+        f
+        for f in parse_forms(page.content.decode(), "http://testserver/venues/rules/")
+        if "max_stay_minutes" in f.fields
+    ]
+    data = {name: values[0] for name, values in form.baseline().items()}
+    assert data["stay_office"] == "480"
+    start = timezone.localtime() + datetime.timedelta(days=1)
+    data.update(
+        name="checkin_2021-12",
+        valid_from=start.strftime("%Y-%m-%dT%H:%M"),
+        max_stay_minutes="360",
+        retention_days="28",
+        clock_skew_minutes="5",
+    )
+    response = client.post("/venues/rules/", data)
+    assert response.status_code == 200
+    body = text(response)
+    message = "không được dài hơn thời gian lưu lại tối đa (360 phút)"
+    assert body.count(message) == 5  # office, school (420), factory, construction, hotel
+    assert CheckInRuleSet.objects.count() == 1
+    for kind in ("office", "school", "factory", "construction", "hotel"):
+        data[f"stay_{kind}"] = "360"
+    assert client.post("/venues/rules/", data).status_code == 302
+    assert CheckInRuleSet.objects.get(name="checkin_2021-12").max_stay_minutes == 360
+
+
+def test_the_longest_stay_cannot_be_set_beyond_eight_hours_on_the_page(client_as, world):
+    from vungxanh.venues.models import CheckInRuleSet
+
+    start = timezone.localtime() + datetime.timedelta(days=1)
+    response = client_as("province_officer").post(
+        "/venues/rules/",
+        {
+            "name": "checkin_long",
+            "valid_from": start.strftime("%Y-%m-%dT%H:%M"),
+            "max_stay_minutes": "600",
+            "retention_days": "28",
+            "clock_skew_minutes": "5",
+            "stay_market": "500",
+        },
+    )
+    assert response.status_code == 200
+    body = text(response)
+    assert "nhỏ hơn hoặc bằng với 480" in body
+    assert body.count("nhỏ hơn hoặc bằng với 480") == 2  # the longest stay and the market's
+    assert not CheckInRuleSet.objects.filter(name="checkin_long").exists()
+
+
+def _card(person, name: str, birth: str) -> str:
+    return f"{person.cccd}||{name}|{birth}|Nam|Tổ 1, Phường Hà Khánh, Thành phố Hạ Long|01012021"
+
+
+def test_staff_scanning_an_id_card_with_another_name_learn_nothing_and_check_nobody_in(
+    client, world
+):
+    """Venue staff may paste any text as an ID card QR: a real citizen ID number with a
+    made-up name must neither reveal the registered name nor check that person in."""
+    venue = make_venue(world.commune_a)
+    staff = make_staff(world, venue, "nv.the", owner=False)
+    person = make_person(world.commune_a, "Nguyễn Văn Thật", birth_year=1985)
+    client.force_login(staff)
+    url = f"/venues/{venue.public_id}/scan/"
+    for card in (
+        _card(person, "Lê Văn Đoán", "15031985"),
+        _card(person, "Nguyễn Văn Thậ", "15031985"),
+    ):
+        response = client.post(url, {"text": card}, HTTP_ACCEPT="application/json")
+        assert response.status_code == 400
+        answer = response.json()
+        assert not answer["ok"]
+        assert "không khớp với hồ sơ" in answer["message"]
+        assert "Thật" not in str(answer)
+        assert "name" not in answer
+    assert not CheckIn.objects.exists()
+    # the card as printed (diacritics and case aside) checks them in
+    ok = client.post(
+        url, {"text": _card(person, "NGUYEN VAN THAT", "15031985")}, HTTP_ACCEPT="application/json"
+    )
+    assert ok.json()["ok"]
+    assert CheckIn.objects.get().person == person
+
+
+def test_a_merged_persons_personal_qr_checks_in_the_record_it_was_merged_into(client, world):
+    venue = make_venue(world.commune_a)
+    staff = make_staff(world, venue, "nv.gop", owner=False)
+    kept = make_person(world.commune_a, "Trần Thị Gộp", birth_year=1990, sex="female")
+    old = make_person(world.commune_a, "Trần Thị Gộp", birth_year=1990, sex="female")
+    Person.objects.filter(pk=old.pk).update(merged_into=kept, cccd=None)
+    client.force_login(staff)
+    response = client.post(
+        f"/venues/{venue.public_id}/scan/",
+        {"text": person_qr_text(old.public_id)},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["ok"], response.json()
+    assert CheckIn.objects.get().person == kept
+
+
+def test_a_late_check_out_on_the_resident_page_says_the_visit_had_ended(client, world):
+    venue = make_venue(world.commune_a, kind="market")
+    person = make_person(world.commune_a, "Phan Văn Muộn", birth_year=1980)
+    client.post(
+        venue_path(venue),
+        {
+            "action": "identify",
+            "cccd": person.cccd,
+            "full_name": person.full_name,
+            "birth_year": "1980",
+        },
+    )
+    CheckIn.objects.all().delete()
+    start = timezone.now() - datetime.timedelta(hours=3)
+    visit = make_checkin(venue, person, at=start, minutes=45)
+    response = client.post(
+        venue_path(venue), {"action": "checkout", "uuid": str(visit.uuid)}, follow=True
+    )
+    until = timezone.localtime(visit.check_out).strftime("%H:%M")
+    assert f"Lượt đến này đã kết thúc lúc {until} (tự động check-out)" in text(response)
+    visit.refresh_from_db()
+    assert visit.check_out == start + datetime.timedelta(minutes=45)
+
+
+def test_identification_and_registration_are_limited_per_device_and_address(
+    client, world, monkeypatch
+):
+    from vungxanh.core.ratelimit import Limit
+    from vungxanh.venues import public_views
+
+    monkeypatch.setattr(public_views, "IDENTIFY_DEVICE", Limit("t-identify-device", 2, 3600))
+    monkeypatch.setattr(public_views, "IDENTIFY_ADDRESS", Limit("t-identify-ip", 3, 3600))
+    monkeypatch.setattr(public_views, "REGISTER_DEVICE", Limit("t-register-device", 1, 3600))
+    venue = make_venue(world.commune_a)
+    url = venue_path(venue)
+    client.get(url)  # receives its device cookie
+    guess = {"action": "identify", "cccd": "022085000001", "full_name": "A", "birth_year": "1985"}
+    codes = [client.post(url, guess).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    refused = client.post("/toi/", guess)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "3600"
+    assert "Có quá nhiều lượt gửi từ điện thoại hoặc mạng này" in text(refused)
+    # another phone on the same network: the address allows one more
+    other = Client()
+    other.get(url)
+    assert [other.post(url, guess).status_code for _ in range(2)] == [200, 429]
+    # a tap of a remembered resident is not limited; registering a venue is
+    registration = {"name": "Quán thử", "kind": "restaurant", "unit": str(world.commune_a.pk)}
+    third = Client()
+    third.get("/dang-ky-dia-diem/")
+    assert third.post("/dang-ky-dia-diem/", registration).status_code == 200
+    assert third.post("/dang-ky-dia-diem/", registration).status_code == 429
+
+
+def test_a_former_venue_staff_member_no_longer_sees_the_venue_or_its_counts(client, world):
+    from vungxanh.accounts import actions as account_actions
+
+    venue = make_venue(world.commune_a, name="Chợ Đã Nghỉ")
+    owner = make_staff(world, venue, "chu.daxnghi")
+    make_checkin(venue, make_person(world.commune_a), at=earlier_today())
+    client.force_login(owner)
+    assert "Chợ Đã Nghỉ" in text(client.get("/venues/mine/"))
+    for assignment in owner.assignments.filter(is_active=True):
+        account_actions.end_assignment(actor=world.user("province_admin"), assignment=assignment)
+    owner.refresh_from_db()
+    body = text(client.get("/venues/mine/"))
+    assert "Chợ Đã Nghỉ" not in body
+    assert "Bạn chưa làm việc cho địa điểm nào" in body
+    assert VenueMember.objects.get(venue=venue, user=owner).is_active  # the membership stays

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vungxanh.core.scoping import SYSTEM
 from vungxanh.venues import actions, rules
@@ -19,7 +19,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enqueue", action="store_true", help="queue the purge for `vungxanh db_worker`"
         )
-        parser.add_argument("--batch-size", type=int, default=200_000)
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=200_000,
+            help="rows deleted per transaction (at least 1; default 200000)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["enqueue"]:
@@ -28,6 +33,8 @@ class Command(BaseCommand):
             result = purge_checkins_task.enqueue()
             self.stdout.write(f"purge queued (task {result.id})")
             return
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1")
         cutoff = rules.retention_cutoff()
         deleted = actions.purge_checkins(actor=SYSTEM, batch_size=options["batch_size"])
         self.stdout.write(
