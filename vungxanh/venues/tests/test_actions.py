@@ -526,3 +526,23 @@ def test_a_purge_batch_size_below_one_is_refused_not_an_endless_loop(world):
     with pytest.raises(ValueError, match="at least 1"):
         actions.purge_checkins(actor=SYSTEM, batch_size=0)
     assert not AuditEvent.objects.filter(verb="purge_checkins").exists()
+
+
+def test_the_tracing_indexes_are_covering_btrees_on_postgresql(world):
+    """PERFORMANCE.md §5.5: the F1 probes read only the index (migration 0002)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("covering indexes and BRIN are PostgreSQL's (SQLite keeps plain ones)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", ["venues_checkin"]
+        )
+        definitions = dict(cursor.fetchall())
+    assert definitions["venues_ci_venue_time_idx"].endswith(
+        "USING btree (venue_id, check_in) INCLUDE (check_out, person_id)"
+    )
+    assert definitions["venues_ci_person_time_idx"].endswith(
+        "USING btree (person_id, check_in) INCLUDE (venue_id, check_out)"
+    )
+    assert definitions["venues_ci_checkin_brin"].endswith("USING brin (check_in)")

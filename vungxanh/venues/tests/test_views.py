@@ -18,6 +18,7 @@ from vungxanh.venues import actions
 from vungxanh.venues.models import CheckIn, Venue, VenueMember
 from vungxanh.venues.signing import RESIDENT_COOKIE, person_qr_text, venue_path
 from vungxanh.venues.tests.factories import make_checkin, make_person, make_staff, make_venue
+from vungxanh.venues.tests.pdftext import page_count, page_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -295,6 +296,14 @@ def test_officials_register_a_venue_and_print_its_poster(client_as, world):
     poster = client.get(f"/venues/{venue.public_id}/poster.pdf")
     assert poster["Content-Type"] == "application/pdf"
     assert poster.content.startswith(b"%PDF")
+    assert page_count(poster.content) == 1
+    (page,) = page_texts(poster.content)
+    lines = page.splitlines()
+    assert lines[:2] == ["QUÉT MÃ ĐỂ CHECK-IN", "Trường THCS Hà Khánh"]
+    assert f"Mã địa điểm: {venue.code}" in lines
+    assert "1. Mở camera điện thoại, hướng vào mã QR này" in page
+    assert "Bấm “Check-in”. Khi ra về, bấm “Check-out”." in page
+    assert f"http://testserver{venue_path(venue)}" in lines
     assert AuditEvent.objects.filter(verb="export", target_id=str(venue.public_id)).exists()
 
 
@@ -320,7 +329,9 @@ def test_bulk_posters_inline_and_as_a_job(
     assert "3 địa điểm đang hoạt động" in text(page)
     pdf = client.post(f"/venues/posters/{world.commune_a.public_id}/")
     assert pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.count(b"/Type /Page\n") == 3 or pdf.content.count(b"/Type /Page") >= 3
+    assert page_count(pdf.content) == 3
+    names = [page.splitlines()[1] for page in page_texts(pdf.content)]
+    assert sorted(names) == ["Quán 0", "Quán 1", "Quán 2"]  # not the other commune's
     monkeypatch.setattr("vungxanh.venues.views.INLINE_LIMIT", 2)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/venues/posters/{world.commune_a.public_id}/")
