@@ -984,9 +984,14 @@ def run_reliability(
     workers: int = 2,
     prepare_fixture: Callable[[], Fixture] | None = None,
     log: Callable[[str], None] | None = None,
+    max_outage_s: float = 60.0,
 ) -> ReliabilityReport:
     """Send ``items`` check-ins in batches with retries (same uuids until acknowledged)
-    while the server is SIGKILLed ``kills`` times and restarted; then count what is stored."""
+    while the server is SIGKILLed ``kills`` times and restarted; then count what is stored.
+
+    The retries are bounded: a batch that gets no answer for ``max_outage_s`` seconds, or a
+    failure of the thread that kills and restarts the server (gunicorn does not come back),
+    ends the run with :class:`RuntimeError` instead of retrying forever."""
     fx = (prepare_fixture or prepare)()
     rng = random.Random(4)
     pending = [make_item(fx, rng) for _ in range(items)]
@@ -998,21 +1003,25 @@ def run_reliability(
     retries = 0
     killed = 0
     answered_duplicate = 0
+    killer_errors: list[BaseException] = []
 
     def killer() -> None:
         # Kill at evenly spaced points of the upload, while requests are in flight.
         nonlocal killed
-        for k in range(1, kills + 1):
-            threshold = items * k // (kills + 1)
-            while len(acknowledged) < threshold:
-                if done.wait(0.002):
-                    return
-            server.kill()
-            killed += 1
-            if log:
-                log(f"killed the server ({killed}/{kills}); {len(acknowledged)} acknowledged")
-            time.sleep(0.2)
-            server.start()
+        try:
+            for k in range(1, kills + 1):
+                threshold = items * k // (kills + 1)
+                while len(acknowledged) < threshold:
+                    if done.wait(0.002):
+                        return
+                server.kill()
+                killed += 1
+                if log:
+                    log(f"killed the server ({killed}/{kills}); {len(acknowledged)} acknowledged")
+                time.sleep(0.2)
+                server.start()
+        except BaseException as exc:  # reported by the client loop, which then stops
+            killer_errors.append(exc)
 
     thread = threading.Thread(target=killer)
     thread.start()
@@ -1020,7 +1029,17 @@ def run_reliability(
     try:
         for start in range(0, len(pending), batch):
             chunk = pending[start : start + batch]
+            give_up_at = time.monotonic() + max_outage_s
             while True:
+                if killer_errors:
+                    raise RuntimeError(
+                        f"restarting the server failed: {killer_errors[0]}"
+                    ) from killer_errors[0]
+                if time.monotonic() > give_up_at:
+                    raise RuntimeError(
+                        f"no answer for {max_outage_s:.0f} s after {retries} retries "
+                        f"({len(acknowledged)} of {len(uuids)} acknowledged)"
+                    )
                 try:
                     conn = http.client.HTTPConnection(HOST, port, timeout=10)
                     conn.request(
@@ -1046,10 +1065,18 @@ def run_reliability(
                     if r["status"] == "duplicate":
                         answered_duplicate += 1
                 break
-    finally:
+    except BaseException:
         done.set()
         thread.join()
         server.stop()
+        from vungxanh.venues.models import CheckIn
+
+        CheckIn.objects.filter(uuid__in=uuids).delete()  # nothing of the failed run is left
+        finish(fx)
+        raise
+    done.set()
+    thread.join()
+    server.stop()
     with connection.cursor() as cursor:
         ids = [uuid.UUID(u) for u in uuids]
         cursor.execute(
