@@ -1,6 +1,8 @@
 """Benchmarks of venues and check-ins (``vungxanh bench NAME``):
 
-* ``load-checkins`` fills the province with realistic check-ins (COPY, PostgreSQL);
+* ``load-checkins`` fills the province with realistic check-ins (COPY, PostgreSQL). It
+  TRUNCATEs ``venues_checkin`` first, so it refuses a table that holds check-ins unless
+  told ``--option replace=1``;
 * ``checkin-http`` loads a production-style server (gunicorn) with single and batched
   check-ins from ``wrk`` (Debian's package; a slower Python client otherwise) and compares
   with bare inserts through the driver; each phase also says where the CPU went (server,
@@ -26,7 +28,7 @@ from vungxanh.core.benchmarks import BenchResult
 from vungxanh.core.scoping import SYSTEM
 from vungxanh.geo.models import AdminUnit
 from vungxanh.venues import actions, bulkload, rules, synthetic
-from vungxanh.venues.models import Venue
+from vungxanh.venues.models import CheckIn, Venue
 
 
 def _province() -> AdminUnit:
@@ -56,10 +58,21 @@ def _ensure_venues(province: AdminUnit, persons: int, result: BenchResult, seed:
     return existing + len(venues)
 
 
+REPLACE_REFUSED = (
+    "venues_checkin already holds check-ins, and load-checkins starts with TRUNCATE: every "
+    "stored check-in would be deleted. Run it on a demo or benchmark database, or confirm "
+    "that they may go: vungxanh bench load-checkins --days {days} --option replace=1"
+)
+
+
 def bench_load_checkins(options: dict[str, Any]) -> BenchResult:
-    """Fill the province-size demo with --days of check-ins (COPY, indexes after; PostgreSQL)."""
+    """Fill the province-size demo with --days of check-ins (COPY, indexes after; PostgreSQL).
+    Refuses a check-in table that is not empty unless ``replace=1``."""
     import numpy as np
 
+    replace = str(options.get("replace") or "").strip().lower() in ("1", "true", "yes")
+    if not replace and CheckIn.objects.exists():
+        raise SystemExit(REPLACE_REFUSED.format(days=int(options.get("days") or 28)))
     if connection.vendor != "postgresql":
         raise SystemExit("load-checkins needs PostgreSQL (DATABASE_URL=postgres://…)")
     days = int(options.get("days") or 28)

@@ -1,7 +1,8 @@
 """The load generator of ``vungxanh bench checkin-http`` (wrk and its Lua script) against a
 real gunicorn: every request stores a fresh check-in, the figures add up, and the run's
 rows are found by their uuid tag and deleted. PostgreSQL only (the server runs in its own
-processes), and only where Debian's wrk is installed."""
+processes), and only where Debian's wrk is installed. Also: ``load-checkins`` (which
+TRUNCATEs the check-ins) refuses a table that holds any unless told to replace them."""
 
 import pytest
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.db import connection
 
 from vungxanh.venues import loadtest
 from vungxanh.venues.models import CheckIn
-from vungxanh.venues.tests.factories import make_person, make_venue
+from vungxanh.venues.tests.factories import make_checkin, make_person, make_venue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PORT = 8112
@@ -59,3 +60,19 @@ def test_wrk_phases_store_what_they_report_and_clean_up(world, monkeypatch):
     assert all(str(u).endswith(fx.tag) for u in CheckIn.objects.values_list("uuid", flat=True))
     assert loadtest.cleanup(fx) == stored
     assert CheckIn.objects.count() == 0
+
+
+def test_load_checkins_refuses_to_truncate_stored_check_ins(world):
+    from django.core.management import call_command
+
+    stored = make_checkin(make_venue(world.commune_a), make_person(world.commune_a))
+    with pytest.raises(SystemExit) as info:
+        call_command("bench", "load-checkins", "--days", "3")
+    message = str(info.value)
+    assert "venues_checkin already holds check-ins" in message
+    assert "vungxanh bench load-checkins --days 3 --option replace=1" in message
+    assert CheckIn.objects.filter(pk=stored.pk).exists()
+    if connection.vendor != "postgresql":  # past the guard: stops at the next check, not run
+        with pytest.raises(SystemExit, match="needs PostgreSQL"):
+            call_command("bench", "load-checkins", "--days", "3", "--option", "replace=1")
+        assert CheckIn.objects.filter(pk=stored.pk).exists()
