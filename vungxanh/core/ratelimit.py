@@ -11,10 +11,14 @@ could). A hint of the next free slot keeps the usual case to one or two queries.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+from vungxanh.core.middleware import client_ip
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,39 @@ def remaining(limit: Limit, who: str, now: float | None = None) -> int:
     base = _key(limit, who, window)
     used = sum(1 for slot in range(limit.limit) if cache.get(f"{base}:{slot}") is not None)
     return limit.limit - used
+
+
+# --- the public pages: one device (a cookie) and one network address ---------------------------
+
+#: A random id the public pages give each browser, so that limits count a phone, not the
+#: network address a whole factory or a mobile operator's NAT shares.
+DEVICE_COOKIE = "vx_device"
+
+
+def device_id(request: HttpRequest) -> str:
+    """The device cookie's value when it is one we could have set, else ""."""
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum():
+        return value
+    return ""
+
+
+def with_device_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """``response``, giving the browser a device cookie if it has none yet."""
+    if not device_id(request):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(24),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def admitted(request: HttpRequest, *, device: Limit, address: Limit) -> bool:
+    """Claim one request of ``device`` for this browser (its address when it has no device
+    cookie) and one of ``address`` for its network address; ``False`` when either is used up."""
+    ip = client_ip(request) or "unknown"
+    return hit(device, device_id(request) or f"ip:{ip}") and hit(address, ip)

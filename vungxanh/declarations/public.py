@@ -7,7 +7,6 @@ form twice records one declaration.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from vungxanh.core.http import add_errors, csrf_rejection
-from vungxanh.core.middleware import client_ip
+from vungxanh.core.ratelimit import admitted, with_device_cookie
 from vungxanh.core.scoping import public_view
 from vungxanh.declarations import actions, ratelimit
 from vungxanh.declarations.forms import PUBLIC_SLUGS, SLUG_OF, AnswersForm, PublicDeclarationForm
@@ -31,44 +30,11 @@ from vungxanh.declarations.models import Channel, Declaration, FollowUp, FormKin
 from vungxanh.declarations.questions import flags_of
 from vungxanh.people.identity import normalize_name
 
-DEVICE_COOKIE = "vx_device"
 RECEIPT_KEY = "declarations_receipt"
 STALE_FORM = _(
     "This page was open for too long, or your browser's cookies were cleared, so it was not "
     "sent. Your answers are still here: check them and send again."
 )
-
-
-def _device(request: HttpRequest) -> str:
-    value = request.COOKIES.get(DEVICE_COOKIE, "")
-    return (
-        value
-        if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
-        else ""
-    )
-
-
-def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if not _device(request):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            secrets.token_urlsafe(24),
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-    return response
-
-
-def _admitted(request: HttpRequest, *limits: ratelimit.Limit) -> bool:
-    ip = client_ip(request) or "unknown"
-    device = _device(request) or f"ip:{ip}"
-    for limit in limits:
-        who = ip if limit is ratelimit.ADDRESS else device
-        if not ratelimit.hit(limit, who):
-            return False
-    return True
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -93,7 +59,7 @@ def declare_home(request: HttpRequest) -> HttpResponse:
         return redirect(
             f"{reverse('declare:declare', args=['dia-diem'])}?{urlencode({'ma': place})}"
         )
-    return _with_device(
+    return with_device_cookie(
         request, render(request, "declarations/public/home.html", {"slugs": SLUG_OF})
     )
 
@@ -133,7 +99,7 @@ def declare(request: HttpRequest, slug: str) -> HttpResponse:
             is not None
         ):  # the same form sent twice: one declaration
             return _receipt_redirect(request, done, form)
-        elif not _admitted(request, ratelimit.DEVICE, ratelimit.ADDRESS):
+        elif not admitted(request, device=ratelimit.DEVICE, address=ratelimit.ADDRESS):
             return _too_many(request)
         elif form.is_valid():
             try:
@@ -164,7 +130,7 @@ def declare(request: HttpRequest, slug: str) -> HttpResponse:
         },
         status=status,
     )
-    return _with_device(request, response)
+    return with_device_cookie(request, response)
 
 
 def _is_uuid(value: str) -> bool:
@@ -238,7 +204,7 @@ def diary(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if _stale(request, form):
             status = 403
-        elif not _admitted(request, ratelimit.DIARY, ratelimit.ADDRESS):
+        elif not admitted(request, device=ratelimit.DIARY, address=ratelimit.ADDRESS):
             return _too_many(request)
         elif form.is_valid():
             try:

@@ -13,7 +13,6 @@ is not."""
 from __future__ import annotations
 
 import datetime
-import secrets
 import uuid
 from typing import Any
 
@@ -29,7 +28,6 @@ from django.views.decorators.http import require_http_methods
 
 from vungxanh.core import ratelimit
 from vungxanh.core.http import add_errors
-from vungxanh.core.middleware import client_ip
 from vungxanh.core.scoping import public_view
 from vungxanh.geo.models import AdminUnit
 from vungxanh.people.actions import identify_person
@@ -57,37 +55,6 @@ IDENTIFY_DEVICE = ratelimit.Limit("venues-identify-device", 10, 3600)
 IDENTIFY_ADDRESS = ratelimit.Limit("venues-identify-ip", 300, 3600)
 REGISTER_DEVICE = ratelimit.Limit("venues-register-device", 5, 3600)
 REGISTER_ADDRESS = ratelimit.Limit("venues-register-ip", 30, 3600)
-DEVICE_COOKIE = "vx_device"  # the same device cookie as the public declaration pages
-
-
-def _device(request: HttpRequest) -> str:
-    value = request.COOKIES.get(DEVICE_COOKIE, "")
-    return (
-        value
-        if 20 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum()
-        else ""
-    )
-
-
-def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if not _device(request):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            secrets.token_urlsafe(24),
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-    return response
-
-
-def _admitted(
-    request: HttpRequest, device_limit: ratelimit.Limit, address_limit: ratelimit.Limit
-) -> bool:
-    ip = client_ip(request) or "unknown"
-    device = _device(request) or f"ip:{ip}"
-    return ratelimit.hit(device_limit, device) and ratelimit.hit(address_limit, ip)
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -211,7 +178,7 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
     action = request.POST.get("action", "")
     if request.method == "POST":
         if action == "identify":
-            if not _admitted(request, IDENTIFY_DEVICE, IDENTIFY_ADDRESS):
+            if not ratelimit.admitted(request, device=IDENTIFY_DEVICE, address=IDENTIFY_ADDRESS):
                 return _too_many(request)
             form = ResidentForm(request.POST, province=_province())
             if form.is_valid():
@@ -257,7 +224,7 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
             "new_uuid": uuid.uuid4(),
         },
     )
-    return _with_device(request, page)
+    return ratelimit.with_device_cookie(request, page)
 
 
 def _check_out(request: HttpRequest, checkin: CheckIn, person: Person) -> None:
@@ -307,7 +274,7 @@ def my_card(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "identify":
-            if not _admitted(request, IDENTIFY_DEVICE, IDENTIFY_ADDRESS):
+            if not ratelimit.admitted(request, device=IDENTIFY_DEVICE, address=IDENTIFY_ADDRESS):
                 return _too_many(request)
             form = ResidentForm(request.POST, province=_province())
             if form.is_valid():
@@ -346,7 +313,7 @@ def my_card(request: HttpRequest) -> HttpResponse:
             ),
             retention_days=rules.retention_days(),
         )
-    return _with_device(request, render(request, "venues/my_card.html", context))
+    return ratelimit.with_device_cookie(request, render(request, "venues/my_card.html", context))
 
 
 @public_view
@@ -354,7 +321,9 @@ def my_card(request: HttpRequest) -> HttpResponse:
 def register_venue(request: HttpRequest) -> HttpResponse:
     """An owner asks to register a venue; the commune approves it and gives them an account."""
     form = VenueRegistrationForm(request.POST or None)
-    if request.method == "POST" and not _admitted(request, REGISTER_DEVICE, REGISTER_ADDRESS):
+    if request.method == "POST" and not ratelimit.admitted(
+        request, device=REGISTER_DEVICE, address=REGISTER_ADDRESS
+    ):
         return _too_many(request)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -367,4 +336,6 @@ def register_venue(request: HttpRequest) -> HttpResponse:
             add_errors(form, exc)
         else:
             return render(request, "venues/registration_sent.html", {"venue": venue})
-    return _with_device(request, render(request, "venues/registration_form.html", {"form": form}))
+    return ratelimit.with_device_cookie(
+        request, render(request, "venues/registration_form.html", {"form": form})
+    )

@@ -70,7 +70,7 @@ def test_a_resident_fills_in_the_declaration_from_the_id_card_with_the_camera(
     video); the page fills in the identity, the resident answers and sends."""
     from playwright.sync_api import expect
 
-    from vungxanh.people.tests.camera import camera_browser, qr_video
+    from vungxanh.core.tests.camera import camera_browser, qr_video
 
     card = (
         "022085001111|123456789|Trịnh Văn Quét|15031985|Nam|"
@@ -113,7 +113,7 @@ def test_a_resident_fills_in_the_declaration_from_the_id_card_with_the_camera(
 def test_a_qr_that_is_not_an_id_card_fills_in_nothing(chromium, live_server, tmp_path, world):
     from playwright.sync_api import expect
 
-    from vungxanh.people.tests.camera import camera_browser, qr_video
+    from vungxanh.core.tests.camera import camera_browser, qr_video
 
     browser = camera_browser(chromium, qr_video("https://example.com/menu", tmp_path / "q.y4m"))
     try:

@@ -61,7 +61,7 @@ CARD = (
 def _scan_with_camera(chromium, live_server, tmp_path, username, text):
     """Log in as ``username`` in a browser whose camera shows the QR of ``text``, open
     /people/scan/ and press "Use the camera"; return the page after the scan."""
-    from vungxanh.people.tests.camera import camera_browser, qr_video
+    from vungxanh.core.tests.camera import camera_browser, qr_video
     from vungxanh.testing import PASSWORD
 
     browser = camera_browser(chromium, qr_video(text, tmp_path / "card.y4m"))

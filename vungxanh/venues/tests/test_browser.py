@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import struct
 import zlib
 
 import pytest
-import segno
 import zxingcpp
 from PIL import Image
 
+from vungxanh.core.tests.camera import camera_browser, qr_video
 from vungxanh.venues.models import CheckIn
 from vungxanh.venues.signing import person_qr_text
 from vungxanh.venues.tests.factories import make_person, make_staff, make_venue
@@ -59,24 +58,6 @@ def pdf_images(data: bytes) -> list[Image.Image]:
         )
         images.append(Image.open(io.BytesIO(png)))
     return images
-
-
-def qr_video(text: str, path, frames: int = 20) -> str:
-    """A Y4M video (what Chromium's fake camera plays) showing the QR code of ``text``."""
-    width, height = 640, 480
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=6, border=4)
-    qr = Image.open(io.BytesIO(out.getvalue())).convert("L")
-    qr.thumbnail((440, 440))
-    frame = Image.new("L", (width, height), 255)
-    frame.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 2))
-    luma = frame.tobytes()
-    chroma = bytes([128]) * (width * height // 4)
-    with open(path, "wb") as f:
-        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n" + luma + chroma + chroma)
-    return str(path)
 
 
 def test_print_a_poster_scan_it_with_a_phone_check_in_and_out(
@@ -134,25 +115,9 @@ def test_print_a_poster_scan_it_with_a_phone_check_in_and_out(
     phone.close()
 
 
-def _camera_browser(chromium, video: str):
-    """A second Chromium (same Playwright) whose camera plays ``video``."""
-    return chromium.browser_type.launch(
-        executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-        headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
-
-
 def _staff_scans(chromium, live_server, tmp_path, venue, username, text) -> str:
     video = qr_video(text, tmp_path / "camera.y4m")
-    browser = _camera_browser(chromium, video)
+    browser = camera_browser(chromium, video)
     try:
         context = browser.new_context(base_url=live_server.url, locale="vi-VN")
         context.grant_permissions(["camera"])

@@ -1,6 +1,6 @@
-"""A camera for browser tests: Chromium's fake capture device plays a Y4M video, here one
-that shows a QR code (made with segno), so that a page's scanner (jsQR on the camera's
-frames) reads it as a phone or laptop camera would."""
+"""A camera for the browser tests of people, declarations and venues: Chromium's fake
+capture device plays a Y4M video, here one that shows a QR code (made with segno), so that a
+page's scanner (jsQR on the camera's frames) reads it as a phone or laptop camera would."""
 
 from __future__ import annotations
 
