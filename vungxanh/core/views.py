@@ -5,9 +5,10 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 import vungxanh
 from vungxanh.core import audit
@@ -18,7 +19,7 @@ from vungxanh.core.pagination import paginate, query_without_page
 from vungxanh.core.scoping import object_view, require_perm, scope_of
 
 
-@require_GET
+@require_http_methods(["GET", "HEAD"])
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database reachability for load balancers and monitoring."""
@@ -93,7 +94,10 @@ def job_download(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         extra={"file": job.output_name},
     )
     response = HttpResponse(bytes(job.output_data), content_type=job.output_content_type)
-    response["Content-Disposition"] = f'attachment; filename="{job.output_name}"'
+    # The name may come from an upload ("lỗi-danh sách.xlsx"): quoted and encoded properly.
+    response["Content-Disposition"] = (
+        content_disposition_header(True, job.output_name) or "attachment"
+    )
     return response
 
 

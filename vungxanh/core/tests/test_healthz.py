@@ -59,3 +59,9 @@ def test_the_installation_check_names_what_is_missing(settings, tmp_path):
     assert set(found) == {"vungxanh.W001", "vungxanh.W002", "vungxanh.W003"}
     assert "htmx" in found["vungxanh.W001"]
     assert str(tmp_path) in found["vungxanh.W003"]
+
+
+def test_healthz_answers_head_for_load_balancers(client, db):
+    response = client.head("/healthz")
+    assert response.status_code == 200
+    assert client.post("/healthz").status_code == 405

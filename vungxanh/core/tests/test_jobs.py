@@ -54,6 +54,8 @@ def test_import_with_a_bad_row_changes_nothing_and_explains_each_error(
     assert job.status == Job.Status.FAILED
     assert AdminUnit.objects.get(code="06649").population is None  # nothing half-imported
     report = client.get(f"/jobs/{job.public_id}/download/")
+    assert report["Content-Disposition"].startswith("attachment; filename")
+    assert '"' not in report["Content-Disposition"].split("filename", 1)[1].strip('="')
     text = report.content.decode("utf-8-sig")
     assert "3,unit_code,Không có đơn vị nào có mã 99999." in text
     assert "4,population" in text
