@@ -66,3 +66,16 @@ def test_login_page_fits_a_phone_screen(chromium, live_server):
     assert width <= 360
     assert page.locator("button.primary").is_visible()
     context.close()
+
+
+def test_the_api_documentation_renders_from_our_own_files_under_the_csp(page, login):
+    login("district_a")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto("/api/docs/")
+    page.locator(".opblock").first.wait_for(timeout=15_000)
+    assert page.locator(".opblock-summary-path", has_text="/api/v1/checkins").count() >= 1
+    assert not [m for m in page.console_messages if "Content Security Policy" in m]
+    origin = page.url.split("/api/")[0]
+    assert requested
+    assert all(url.startswith((origin, "data:", "blob:")) for url in requested)
