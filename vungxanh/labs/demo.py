@@ -167,7 +167,7 @@ def _two_days(ctx: Any, lab: Laboratory, persons: list[Person]) -> dict[str, int
             unit=task.unit,
             lab=lab,
             task=task,
-            collected_at=today + datetime.timedelta(hours=7, minutes=15),
+            collected_at=min(today + datetime.timedelta(hours=7, minutes=15), now),
         )
         for task in tasks[:3]
     ]
