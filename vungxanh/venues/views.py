@@ -9,6 +9,7 @@ import io
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -42,7 +43,9 @@ from vungxanh.venues.posters import INLINE_LIMIT, posters_pdf, qr_svg_data_uri, 
 
 
 def _base_url(request: AuthedHttpRequest) -> str:
-    return request.build_absolute_uri("/")
+    """Where residents' phones reach the public pages: ``PUBLIC_BASE_URL`` when the officials
+    work on an internal address, else the address this page was asked on."""
+    return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/")
 
 
 def _is_official(request: AuthedHttpRequest, venue: Venue) -> bool:

@@ -307,6 +307,15 @@ def test_officials_register_a_venue_and_print_its_poster(client_as, world):
     assert AuditEvent.objects.filter(verb="export", target_id=str(venue.public_id)).exists()
 
 
+def test_posters_print_the_public_address_when_one_is_configured(client_as, world, settings):
+    settings.PUBLIC_BASE_URL = "https://vungxanh.quangninh.gov.vn"
+    venue = make_venue(world.commune_a)
+    poster = client_as("commune_a").get(f"/venues/{venue.public_id}/poster.pdf")
+    lines = page_texts(poster.content)[0].splitlines()
+    assert f"https://vungxanh.quangninh.gov.vn{venue_path(venue)}" in lines
+    assert not any("testserver" in line for line in lines)
+
+
 def test_poster_qr_decodes_to_the_signed_check_in_page(client_as, world):
     from vungxanh.venues.posters import qr_png, venue_url
 
