@@ -60,6 +60,10 @@ imports:
 # Each app keeps its own catalogue (vungxanh/<app>/locale); the shell's is vungxanh/locale.
 i18n: $(VENV)/.installed
 	$(VX) makemessages -l vi --no-location --no-obsolete -i node_modules -i var -v 0
+	@# makemessages stamps the time into every catalogue; blank it so that an unchanged
+	@# catalogue stays unchanged in git.
+	@find vungxanh -path '*/locale/vi/LC_MESSAGES/django.po' \
+	  -exec sed -i 's/^"POT-Creation-Date: .*\\n"$$/"POT-Creation-Date: \\n"/' {} +
 	@status=0; for po in $$(find vungxanh -path '*/locale/vi/LC_MESSAGES/django.po' | sort); do \
 	  stats=$$(LC_ALL=C msgfmt --statistics -o /dev/null $$po 2>&1); \
 	  echo "$$po: $$stats"; \
