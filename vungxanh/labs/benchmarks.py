@@ -247,8 +247,17 @@ def bench_pooling(options: dict[str, Any]) -> BenchResult:
     negative = Sample.objects.filter(lab=lab, result="negative").count()
     retest = Sample.objects.filter(lab=lab, status=Sample.Status.RETEST).count()
     pooled_members = Sample.objects.filter(membership__pool__result="positive", lab=lab).count()
-    assert tasks == retest == pooled_members, (tasks, retest, pooled_members)
-    assert negative + retest == n, (negative, retest, n)
+    # The invariants of deconvolution, checked even under ``python -O``.
+    if not tasks == retest == pooled_members:
+        raise CommandError(
+            f"every member of a positive pool needs one re-test task: {tasks:,} tasks, "
+            f"{retest:,} samples to re-test, {pooled_members:,} members of positive pools"
+        )
+    if negative + retest != n:
+        raise CommandError(
+            f"every sample must end negative or sent back: {negative:,} negative + "
+            f"{retest:,} to re-test != {n:,} samples"
+        )
 
     build_s, import_s = built - started, imported - exported
     total = build_s + import_s

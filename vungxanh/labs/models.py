@@ -9,7 +9,7 @@ person lives) whose ``sample`` is the individual re-test; the re-test carries it
 Throughput (``vungxanh bench pooling``, PERFORMANCE.md): tens of thousands of samples are
 pooled and resulted at once, so a sample row is written as few times as possible and none of
 the columns those steps change (status, result, times) is indexed: PostgreSQL then updates the
-rows in place (HOT, with free space left in each page, migration 0002) instead of rewriting
+rows in place (HOT, with free space left in each page, migration 0001) instead of rewriting
 every index. Pooling inserts narrow membership rows; worklists look at the samples collected
 within the rule set's validity of a swab.
 
