@@ -216,7 +216,8 @@ def handle_positive_rapid_test(
 ) -> Case:
     """Apply the rule set in force at ``taken_at`` to a positive rapid antigen test
     (DOMAIN.md §2.2): an F1 becomes a confirmed case; two supervised positives within the
-    interval with an epidemiological link confirm; a suspected case with symptoms and a
+    interval (either one recorded first; exactly the interval apart still counts) with an
+    epidemiological link confirm; a suspected case with symptoms and a
     link is confirmed; anything else is (or stays) a suspected case with ``needs_pcr``.
     Unsupervised tests never confirm."""
     now = timezone.now()
@@ -225,10 +226,21 @@ def handle_positive_rapid_test(
     person = lock_person(person)
     require_report(actor, services.living_unit(person).path)
     rules = rules_of(require_rule_set(taken_at))
+    # The other test of a pair may have been taken before or after this one (results are
+    # often recorded out of order). "The second within 8 hours of the first": two tests
+    # exactly 8 h 00 min apart still pair. A test at the very same moment is the same test
+    # recorded twice, not a second one.
     window = datetime.timedelta(hours=rules.rapid_pair_hours)
-    earlier = PositiveRapidTest.objects.filter(
-        person=person, supervised=True, taken_at__gte=taken_at - window, taken_at__lt=taken_at
-    ).exists()
+    paired = (
+        PositiveRapidTest.objects.filter(
+            person=person,
+            supervised=True,
+            taken_at__gte=taken_at - window,
+            taken_at__lte=taken_at + window,
+        )
+        .exclude(taken_at=taken_at)
+        .exists()
+    )
     test = PositiveRapidTest.objects.create(
         person=person,
         taken_at=taken_at,
@@ -244,7 +256,7 @@ def handle_positive_rapid_test(
             person, taken_at
         ):
             basis = Basis.F1_RAPID_POSITIVE
-        elif link and earlier and rules.confirms(Basis.TWO_RAPID_WITH_LINK):
+        elif link and paired and rules.confirms(Basis.TWO_RAPID_WITH_LINK):
             basis = Basis.TWO_RAPID_WITH_LINK
         elif (
             link
