@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -35,8 +36,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # How the tracing capability says where a case was found, by the reason of the sample; other
-# reasons leave it to cases (among F1 under monitoring, else community).
+# reasons leave it to cases (among F1 under monitoring, else community). An individual re-test
+# or a confirming PCR counts with the reason of the sample it follows (``origin_reason``).
 CASE_SOURCES = {"entry": "imported", "quarantine_day": "in_quarantine"}
+
+#: Reasons that say only that the sample follows an earlier one (a pool member's re-test, the
+#: PCR after a positive rapid test): where the person was found is that sample's reason.
+FOLLOW_UP_REASONS = frozenset({"retest", "confirmation"})
 
 CONTRACT = {
     "confirm_case": ("vungxanh.cases.actions", "confirm_case"),
@@ -112,10 +118,25 @@ def confirm_positive_pcr(sample: Sample, actor: Any) -> Any:
         "sample_date": timezone.localdate(sample.collected_at),
         "lab_reference": str(sample.public_id),
     }
-    source = CASE_SOURCES.get(sample.reason)
+    source = CASE_SOURCES.get(origin_reason(sample))
     if source:
         kwargs["source"] = source
     return fn(**kwargs)
+
+
+def origin_reason(sample: Sample) -> str:
+    """Why the person was first sampled: the reason of ``sample``, or for a re-test or a
+    confirming PCR that of the sample its task followed (a pooled entry test re-tested after
+    its pool was positive, a rejected re-test sampled again: the chain is followed back)."""
+    current, seen = sample, set()
+    while current.reason in FOLLOW_UP_REASONS and current.pk not in seen:
+        seen.add(current.pk)
+        try:
+            task = current.fulfils
+        except ObjectDoesNotExist:
+            break
+        current = task.origin_sample
+    return current.reason
 
 
 def handle_positive_rapid(sample: Sample, actor: Any) -> Any:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from vungxanh.core.models import AuditEvent
 from vungxanh.core.scoping import OutOfScope
-from vungxanh.labs import actions, sql
+from vungxanh.labs import actions, bridge, sql
 from vungxanh.labs.models import (
     Pool,
     Reason,
@@ -361,3 +361,90 @@ def test_tubes_past_their_validity_are_not_pooled_but_flagged(client_as, world, 
     assert old.pool is None
     actions.reject_sample(actor=world.user("lab_tech"), sample=old, reason="Quá hạn bảo quản")
     assert SamplingTask.objects.get(origin_sample=old).kind == SamplingTask.Kind.SAMPLE_REJECTED
+
+
+CASES = pytest.mark.skipif(
+    not bridge.available("confirm_case"), reason="the tracing capability is not installed"
+)
+
+
+@CASES
+@pytest.mark.parametrize(
+    ("reason", "source"),
+    [("entry", "imported"), ("quarantine_day", "in_quarantine"), ("screening", "community")],
+)
+def test_a_positive_retest_keeps_why_the_person_was_first_sampled(world, lab, reason, source):
+    """A pooled entry (or quarantine-day) sample re-tested singly after its pool was positive:
+    the case is imported (found in quarantine), not found in the community."""
+    from vungxanh.cases.models import Case
+
+    tech = world.user("lab_tech")
+    for p in people(world, 3):
+        make_sample(p, lab=lab, reason=reason)
+    (pool,) = actions.build_pools(actor=tech, lab=lab)
+    actions.record_result(actor=tech, target=pool, result="positive", ct=Decimal("30"))
+    task, new = _retest(world, lab, pool)
+    assert new.reason == Reason.RETEST
+    assert bridge.origin_reason(new) == reason
+    actions.record_result(actor=tech, target=new, result="positive", ct=Decimal("25"))
+    assert Case.objects.get(person=task.person).source == source
+
+
+@CASES
+def test_the_case_source_follows_a_chain_of_resamplings(world, lab):
+    """Entry test pooled, pool positive, re-test tube broken, sampled again: imported."""
+    from vungxanh.cases.models import Case
+
+    tech = world.user("lab_tech")
+    for p in people(world, 2):
+        make_sample(p, lab=lab, reason=Reason.ENTRY)
+    (pool,) = actions.build_pools(actor=tech, lab=lab)
+    actions.record_result(actor=tech, target=pool, result="positive", ct=Decimal("30"))
+    task, broken = _retest(world, lab, pool)
+    follow_up = actions.reject_sample(actor=tech, sample=broken, reason="Ống vỡ")
+    third = actions.collect_sample(
+        actor=world.user("commune_a"),
+        person=task.person,
+        test_kind="pcr",
+        reason="screening",
+        unit=follow_up.unit,
+        task=follow_up,
+        lab=lab,
+    )
+    actions.receive_samples(actor=tech, lab=lab, codes_in=[third.code])
+    actions.record_result(actor=tech, target=third, result="positive", ct=Decimal("22"))
+    assert Case.objects.get(person=task.person).source == "imported"
+
+
+@CASES
+def test_the_pcr_after_a_positive_rapid_test_at_entry_gives_an_imported_case(world, lab):
+    from vungxanh.cases.models import Case
+
+    person = PersonFactory.create(residence_unit=world.commune_a)
+    rapid = actions.collect_sample(
+        actor=world.user("province_officer"),
+        person=person,
+        test_kind="rapid_antigen",
+        reason=Reason.ENTRY,
+        unit=world.commune_a,
+        rapid_result="positive",
+        performed_by="staff",
+    )
+    task = SamplingTask.objects.get(origin_sample=rapid)
+    pcr = actions.collect_sample(
+        actor=world.user("commune_a"),
+        person=person,
+        test_kind="pcr",
+        reason="screening",
+        unit=task.unit,
+        task=task,
+        lab=lab,
+    )
+    assert pcr.reason == Reason.CONFIRMATION
+    actions.receive_samples(actor=world.user("lab_tech"), lab=lab, codes_in=[pcr.code])
+    actions.record_result(
+        actor=world.user("lab_tech"), target=pcr, result="positive", ct=Decimal("20")
+    )
+    case = Case.objects.get(person=person)
+    assert case.is_confirmed
+    assert case.source == "imported"
