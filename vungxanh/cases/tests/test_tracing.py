@@ -333,3 +333,119 @@ def test_household_members_are_proposed_and_confirmed_without_check_ins(world):
     assert contact.task is not None
     assert contact.task.unit == world.commune_a
     assert Contact.objects.filter(case=case, person=child).count() == 0
+
+
+def test_pc_covid_window_is_60_minutes_inclusive_on_both_sides(world, f0, market):
+    """PC-Covid: a check-in exactly 60 minutes before or after the case's counts, one
+    second more does not (overlap plays no part)."""
+    actions.publish_rule_set(
+        actor=SYSTEM,
+        code="test-pc-covid-edges",
+        name="PC-Covid ±60",
+        valid_from=timezone.now() - datetime.timedelta(minutes=1),
+        parameters=TracingRules(contact_rule="pc_covid").as_parameters(),
+    )
+    second = datetime.timedelta(seconds=1)
+    check_in(f0, market, at(D, "10:00"), at(D, "10:30"))
+    visits = {
+        "Đúng Sáu Mươi Phút Trước": at(D, "09:00"),
+        "Quá Sáu Mươi Phút Trước": at(D, "09:00") - second,
+        "Đúng Sáu Mươi Phút Sau": at(D, "11:00"),
+        "Quá Sáu Mươi Phút Sau": at(D, "11:00") + second,
+    }
+    for name, start in visits.items():
+        check_in(
+            make_person(world.commune_a, name), market, start, start + datetime.timedelta(minutes=5)
+        )
+    case = make_case(f0)
+    assert case.rule_set.code == "test-pc-covid-edges"
+    assert sorted(names(services.f1_candidates(case))) == [
+        "Đúng Sáu Mươi Phút Sau",
+        "Đúng Sáu Mươi Phút Trước",
+    ]
+    # The batch statement (case list counts, the benchmark) draws the same line.
+    batch = {p.person_id for p in services.f1_pairs_for_cases([case])}
+    assert batch == {p.person_id for p in services.f1_candidates(case).items}
+
+
+def test_possible_sources_end_with_the_third_day_before_onset(world, f0, client_as):
+    """The source window is whole local days from 21 to 3 days before onset: a co-presence
+    on day -3 up to 23:59:59 counts (a visit across midnight only until 00:00), one on day
+    -2 does not; day -21 from 00:00 counts, day -22 does not."""
+    karaoke = make_venue(world.commune_a, "Karaoke Nửa Đêm", kind="other")
+    check_in(f0, karaoke, at(day(-3), "23:00"), at(day(-2), "01:00"))
+    check_in(f0, karaoke, at(day(-22), "22:00"), at(day(-21), "00:30"))
+    seen = {
+        "Ca Ngày Thứ Ba": (at(day(-3), "23:00"), at(day(-3), "23:40")),
+        "Ca Qua Nửa Đêm": (at(day(-3), "23:30"), at(day(-2), "00:30")),
+        "Ca Ngày Thứ Hai": (at(day(-2), "00:00"), at(day(-2), "01:00")),
+        "Ca Ngày Hai Mươi Mốt": (at(day(-22), "23:30"), at(day(-21), "00:30")),
+        "Ca Ngày Hai Mươi Hai": (at(day(-22), "22:00"), at(day(-22), "23:00")),
+    }
+    number = {}
+    for name, (start, end) in seen.items():
+        person = make_person(world.commune_a, name)
+        check_in(person, karaoke, start, end)
+        other = make_case(person, onset_date=day(-1), isolated_at=at(day(0), "08:00"))
+        number[name] = other.number
+    case = make_case(f0)
+    sources = {s.case_number: s for s in services.source_candidates(case)}
+    assert set(sources) == {
+        number["Ca Ngày Thứ Ba"],
+        number["Ca Qua Nửa Đêm"],
+        number["Ca Ngày Hai Mươi Mốt"],
+    }
+    assert sources[number["Ca Ngày Thứ Ba"]].minutes == 40
+    assert sources[number["Ca Qua Nửa Đêm"]].minutes == 30  # 23:30 → 00:00
+    assert sources[number["Ca Ngày Hai Mươi Mốt"]].minutes == 30  # 00:00 → 00:30
+    assert sources[number["Ca Qua Nửa Đêm"]].end == at(day(-2), "00:00")
+    # What the district official sees under "Possible sources".
+    page = client_as("district_a").get(f"/cases/{case.public_id}/sources/").content.decode()
+    for name in ("Ca Ngày Thứ Ba", "Ca Qua Nửa Đêm", "Ca Ngày Hai Mươi Mốt"):
+        assert f">BN{number[name]}</a>" in page
+    for name in ("Ca Ngày Thứ Hai", "Ca Ngày Hai Mươi Hai"):
+        assert f">BN{number[name]}</a>" not in page
+
+
+def test_f2_are_ranked_strongest_first_and_capped_by_the_rule_set(world, f0, market, client_as):
+    """Six people met the F1 after exposure; the rule set shows at most 4: the strongest
+    by minutes × indoor × kind, so an hour in an open-air market (60 × 0.8 = 48) ranks
+    below twenty minutes in a café (20 × 2 × 1.5 = 60) and is left out."""
+    actions.publish_rule_set(
+        actor=SYSTEM,
+        code="test-f2-cap",
+        name="F2 tối đa 4",
+        valid_from=timezone.now() - datetime.timedelta(minutes=1),
+        parameters=TracingRules(f2_cap=4).as_parameters(),
+    )
+    cafe = make_venue(world.commune_a, "Cà phê Sáng", kind="restaurant", is_indoor=True)
+    night = make_venue(world.commune_a, "Chợ Đêm Bãi Cháy", kind="market", is_indoor=False)
+    f1 = make_person(world.commune_a, "Phạm F Một")
+    check_in(f0, market, at(D, "08:00"), at(D, "09:00"))
+    check_in(f1, market, at(D, "08:00"), at(D, "09:00"))
+    check_in(f1, cafe, at(D, "15:00"), at(D, "16:00"))
+    check_in(f1, night, at(D, "19:00"), at(D, "20:00"))
+    for minutes in (10, 20, 30, 40, 50):
+        person = make_person(world.commune_a, f"Cà Phê {minutes} Phút")
+        check_in(person, cafe, at(D, "16:00") - datetime.timedelta(minutes=minutes), at(D, "16:00"))
+    check_in(make_person(world.commune_a, "Chợ Đêm 60 Phút"), night, at(D, "19:00"), at(D, "20:00"))
+    case = make_case(f0)
+    contact = actions.decide_proposal(actor=SYSTEM, case=case, person=f1, confirm=True)
+    page = services.f2_candidates(case, [services.f1_source_of(contact)])
+    assert names(page) == [
+        "Cà Phê 50 Phút",
+        "Cà Phê 40 Phút",
+        "Cà Phê 30 Phút",
+        "Cà Phê 20 Phút",
+    ]
+    assert [round(c.score) for c in page.items] == [150, 120, 90, 60]
+    assert page.total == 6
+    # Asking for more than the cap still gets the cap.
+    assert len(services.f2_candidates(case, [services.f1_source_of(contact)], limit=100).items) == 4
+    # What the case's official sees on the F1's "F2" page.
+    html = client_as("district_a").get(f"/cases/contacts/{contact.public_id}/f2/").content.decode()
+    assert "4 người tiếp xúc mạnh nhất trong 6 (tối đa 4)." in html
+    shown = [html.index(f"Cà Phê {m} Phút") for m in (50, 40, 30, 20)]
+    assert shown == sorted(shown)
+    assert "Cà Phê 10 Phút" not in html
+    assert "Chợ Đêm 60 Phút" not in html
