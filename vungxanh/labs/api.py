@@ -43,7 +43,7 @@ def _enter_result(request: Request, target: Pool | Sample) -> Response:
         result=data.validated_data["result"],
         ct=data.validated_data.get("ct"),
     )
-    return Response(summary.as_dict())
+    return Response(summary.report())
 
 
 def _correct(request: Request, target: Pool | Sample) -> Response:

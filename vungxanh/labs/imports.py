@@ -7,7 +7,9 @@ tube: they are skipped and listed in the job's message."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -157,4 +159,46 @@ def import_results(job: Job, progress: Progress) -> dict[str, Any]:
             "n": len(controls),
             "names": ", ".join(controls[:10]),
         }
-    return {"rows": len(entries), "controls_skipped": len(controls), **summary.as_dict()}
+    out: dict[str, Any] = {
+        "rows": len(entries),
+        "controls_skipped": len(controls),
+        **summary.report(),
+    }
+    if summary.cases_to_confirm:
+        job.message += " " + cases_to_confirm_message(summary.cases_to_confirm)
+        out["_output"] = cases_to_confirm_file(summary.cases_to_confirm, job.input_name)
+    return out
+
+
+def cases_to_confirm_message(problems: Sequence[actions.CaseToConfirm], shown: int = 10) -> str:
+    """What the technician reads when positive results are saved but their cases were not
+    confirmed: the samples (with why), for the case team to confirm by hand."""
+    listed = "; ".join(f"{p.sample.code} ({p.message})" for p in problems[:shown])
+    if len(problems) > shown:
+        listed += " …"
+    return _(
+        "The results are saved, but the case of %(n)d positive samples could not be "
+        "confirmed; the case team must confirm it by hand: %(list)s."
+    ) % {"n": len(problems), "list": listed}
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text, never as a formula."""
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@"} else text
+
+
+def cases_to_confirm_file(
+    problems: Sequence[actions.CaseToConfirm], filename: str
+) -> tuple[str, str, bytes]:
+    """The cases to confirm by hand as a CSV (sample, person, why), the job's download."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Sample"), _("Person"), _("Why the case was not confirmed")])
+    for p in problems:
+        writer.writerow([p.sample.code, _cell(p.sample.person.full_name), _cell(p.message)])
+    stem = filename.rsplit(".", 1)[0] or "import"
+    return (
+        f"{stem}-cases-to-confirm.csv",
+        "text/csv; charset=utf-8",
+        out.getvalue().encode("utf-8-sig"),
+    )

@@ -13,6 +13,7 @@ from vungxanh.labs.actions.common import check_ct, commune_ids, commune_of
 from vungxanh.labs.actions.corrections import correct_result, correction_preview
 from vungxanh.labs.actions.pools import build_pools, close_run, create_run, well_name
 from vungxanh.labs.actions.results import (
+    CaseToConfirm,
     ResultEntry,
     ResultSummary,
     record_result,
@@ -34,6 +35,7 @@ from vungxanh.labs.actions.setup import (
 )
 
 __all__ = [
+    "CaseToConfirm",
     "ReceiveReport",
     "ResultEntry",
     "ResultSummary",

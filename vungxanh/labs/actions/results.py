@@ -49,6 +49,24 @@ class ResultEntry:
     ct: Decimal | None = None
 
 
+@dataclass(frozen=True)
+class CaseToConfirm:
+    """A positive result that is saved although the tracing capability refused to confirm
+    the person's case (for example a collection date it finds too old, or no tracing rule
+    set in force): the case team confirms that case by hand."""
+
+    sample: Sample
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "sample": self.sample.code,
+            "person": str(self.sample.person.public_id),
+            "person_name": self.sample.person.full_name,
+            "message": self.message,
+        }
+
+
 @dataclass
 class ResultSummary:
     pools_negative: int = 0
@@ -61,9 +79,14 @@ class ResultSummary:
     tasks_created: int = 0
     tasks_resulted: int = 0
     cases: list[Any] = field(default_factory=list)
+    cases_to_confirm: list[CaseToConfirm] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
+
+    def report(self) -> dict[str, Any]:
+        """The counts and the cases to confirm by hand (API answers, job results)."""
+        return self.as_dict() | {"cases_to_confirm": [c.as_dict() for c in self.cases_to_confirm]}
 
 
 def record_result(
@@ -101,7 +124,9 @@ def record_results(
     target. Then: a negative pool makes its members negative; a positive pool sends every
     member back for an individual sample; an invalid result is re-run up to the rule set's
     limit, after which the members are re-sampled; a positive single RT-PCR confirms the
-    case."""
+    case. A case the tracing capability refuses to confirm does not undo the laboratory's
+    results: the result stays, and the summary and the audit log list the case to confirm
+    by hand."""
     lab = Laboratory.objects.select_related("facility__unit").get(pk=lab.pk)
     require(actor, lab, "change")
     now = timezone.now()
@@ -204,7 +229,12 @@ def record_results(
             verb="import_results",
             target=lab,
             unit_path=lab_path(lab),
-            extra={"job": job_ref, "entries": len(entries), **summary.as_dict()},
+            extra={
+                "job": job_ref,
+                "entries": len(entries),
+                **summary.as_dict(),
+                "cases_to_confirm": [c.sample.code for c in summary.cases_to_confirm],
+            },
         )
     return summary
 
@@ -381,9 +411,40 @@ def _apply_sample_results(
             summary.samples_negative += 1
             continue
         summary.samples_positive += 1
-        case = bridge.confirm_positive_pcr(sample, actor)
+        try:
+            # A savepoint: whatever the tracing capability wrote before refusing is undone,
+            # the laboratory's results are kept.
+            with transaction.atomic():
+                case = bridge.confirm_positive_pcr(sample, actor)
+        except ValidationError as exc:
+            _case_refused(sample, exc, lab, actor, summary)
+            continue
         ref = bridge.case_public_id(case)
         if ref:
             sample.case_ref = ref
             sample.save(update_fields=["case_ref"])
             summary.cases.append(case)
+
+
+def _case_refused(
+    sample: Sample,
+    exc: ValidationError,
+    lab: Laboratory,
+    actor: Any,
+    summary: ResultSummary,
+) -> None:
+    """The positive result of ``sample`` stays; the case to confirm by hand is reported and
+    audited (under the unit where the person lives, whose case team confirms it)."""
+    problem = CaseToConfirm(sample, " ".join(exc.messages))
+    summary.cases_to_confirm.append(problem)
+    audit.record(
+        actor=actor,
+        verb="confirm_case_failed",
+        target=sample,
+        unit_path=sample.home_unit.path,
+        extra={
+            "person": str(sample.person.public_id),
+            "laboratory": lab.facility.code,
+            "error": problem.message,
+        },
+    )

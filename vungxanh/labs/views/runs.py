@@ -330,13 +330,18 @@ def plate(run: Run, items: list[Pool | Sample]) -> list[list[Any]]:
 
 
 def run_row(
-    request: AuthedHttpRequest, item: Pool | Sample, form: ResultForm | None, run: Run | None
+    request: AuthedHttpRequest,
+    item: Pool | Sample,
+    form: ResultForm | None,
+    run: Run | None,
+    notice: str = "",
 ) -> HttpResponse:
-    """One row of the run page (htmx swaps it after a result is entered)."""
+    """One row of the run page (htmx swaps it after a result is entered), with what the
+    technician must know about it (a case to confirm by hand)."""
     return render(
         request,
         "labs/run_detail.html#row",
-        {"item": item, "form": form, "can_change": True, "run": run},
+        {"item": item, "form": form, "can_change": True, "run": run, "notice": notice},
     )
 
 

@@ -129,6 +129,14 @@ def sample_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         visible_tasks.filter(origin_sample=sample).select_related("sample", "unit").order_by("pk")
     )
     case = bridge.case_for(request.user, sample.case_ref)
+    # A positive RT-PCR whose case the tracing capability refused to confirm (see the audit
+    # log): the case team confirms it by hand.
+    case_missing = (
+        sample.test_kind == "pcr"
+        and sample.result == "positive"
+        and not sample.case_ref
+        and bridge.available("confirm_case")
+    )
     final_invalid = sample.status == Sample.Status.RETEST and sample.attempts > 0
     return render_labs(
         request,
@@ -137,6 +145,7 @@ def sample_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             "sample": sample,
             "case_label": case[0] if case else "",
             "case_url": case[1] if case else "",
+            "case_missing": case_missing,
             "fulfils": fulfils,
             "tasks": tasks,
             "results": sample.results.select_related("run", "entered_by"),
@@ -182,6 +191,7 @@ def sample_result(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
     )
     form = ResultForm(request.POST)
     run = sample.run
+    notice = ""
     if form.is_valid():
         try:
             summary = actions.record_result(
@@ -193,7 +203,10 @@ def sample_result(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            if summary.cases:
+            if summary.cases_to_confirm:
+                notice = case_not_confirmed_message(summary.cases_to_confirm[0])
+                messages.warning(request, notice)
+            elif summary.cases:
                 messages.success(
                     request, _("Positive: the case is confirmed and tracing has started.")
                 )
@@ -205,8 +218,15 @@ def sample_result(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
         from vungxanh.labs.views.runs import run_row
 
         sample.refresh_from_db()
-        return run_row(request, sample, form if form.errors else None, run)
+        return run_row(request, sample, form if form.errors else None, run, notice=notice)
     return redirect_back(request, sample_url(sample))
+
+
+def case_not_confirmed_message(problem: actions.CaseToConfirm) -> str:
+    return _(
+        "The positive result of %(code)s is saved, but the case could not be confirmed: "
+        "%(why)s The case team must confirm it by hand."
+    ) % {"code": problem.sample.code, "why": problem.message}
 
 
 def sample_url(sample: Sample) -> str:
