@@ -1,16 +1,21 @@
 """Background import and export of people lists (job handlers, see core.jobs).
 
-Import: every row is checked first (the row form, the identity rules, citizen IDs repeated
-in the file or already registered); any error refuses the whole file with a per-row error
-report. Then households and persons are created in one transaction: nothing half-imported.
+Import: every row is checked first, all in one round: the row form, the identity rules,
+citizen IDs already registered, the same person on two rows of the file (same citizen ID,
+or same phone, name and year of birth), and households (one head, one place). Any error
+refuses the whole file with a per-row error report whose row numbers are the spreadsheet's
+own (blank rows count). Then households and persons are created in one transaction, with
+progress: nothing half-imported.
 
 Export: the persons a user's filters select, as an Excel workbook; audited.
 """
 
 from __future__ import annotations
 
+import csv
 import io
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,13 +28,17 @@ from django.utils.translation import gettext as _
 from vungxanh.core import audit
 from vungxanh.core.jobs import JobRejected, Progress
 from vungxanh.core.models import Job
-from vungxanh.core.tabular import RowError, TableError, error_report, read_table, validate_rows
+from vungxanh.core.tabular import MAX_ROWS, RowError, TableError, error_report
 from vungxanh.people import actions
 from vungxanh.people.filters import PersonFilter
 from vungxanh.people.forms import PersonRowForm, residence_units
 from vungxanh.people.models import Person, Relation, Sex
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: One row of an upload: the row number a spreadsheet shows for it (the header is row 1,
+#: blank rows count) and its cells keyed by the normalised column name.
+Numbered = tuple[int, dict[str, str]]
 
 
 def _actor(job: Job) -> Any:
@@ -45,11 +54,132 @@ def _message_of(exc: ValidationError) -> list[tuple[str, str]]:
     return [("", str(m)) for m in exc.messages]
 
 
-def _check_identities(rows: list[dict[str, Any]], offset: int = 2) -> list[RowError]:
-    """Identity rules of each row, citizen IDs twice in the file or already registered."""
+# --- reading the upload, row numbers kept ----------------------------------------------------
+# core.tabular.read_table reads the same files the same way but drops blank rows without a
+# trace, so an error report built on it numbers every row after a blank one wrongly.
+
+
+def _header_key(name: Any) -> str:
+    return str(name or "").strip().lower().replace(" ", "_")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%Y-%m-%d"))
+    return str(value).strip()
+
+
+def _numbered(header: Sequence[Any], body: Iterable[Sequence[str]]) -> list[Numbered]:
+    keys = [_header_key(h) for h in header]
+    if not any(keys):
+        raise TableError(_("The first row must hold the column names."))
+    out: list[Numbered] = []
+    for number, values in enumerate(body, start=2):
+        if not any(str(v).strip() for v in values):
+            continue  # a blank row: skipped, but it keeps its number
+        out.append((number, {k: str(v).strip() for k, v in zip(keys, values, strict=False) if k}))
+        if len(out) > MAX_ROWS:
+            raise TableError(_("Too many rows (at most %(max)d).") % {"max": MAX_ROWS})
+    return out
+
+
+def read_rows(data: bytes, filename: str) -> list[Numbered]:
+    """The non-blank rows of a .csv (UTF-8, comma or semicolon) or .xlsx upload, each with
+    its spreadsheet row number. Raises ``TableError`` for a file that cannot be read."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return _read_csv(data)
+    raise TableError(_("Unsupported file type: upload a .csv or .xlsx file."))
+
+
+def _read_csv(data: bytes) -> list[Numbered]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TableError(_("The file is not UTF-8 text. Save it as 'CSV UTF-8'.")) from exc
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = next(reader)
+        return _numbered(header, reader)
+    except StopIteration as exc:
+        raise TableError(_("The file is empty.")) from exc
+    except csv.Error as exc:  # a cell longer than the csv module takes, a broken quote
+        raise TableError(
+            _(
+                "Line %(line)d of the file cannot be read: a cell is too long or a quotation "
+                "mark is not closed."
+            )
+            % {"line": reader.line_num}
+        ) from exc
+
+
+def _read_xlsx(data: bytes) -> list[Numbered]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise TableError(_("The Excel file cannot be read.")) from exc
+    try:
+        # Read-only sheets yield every row from the first, empty ones included, so the
+        # position of a row is its number.
+        rows: Iterator[tuple[Any, ...]] = workbook.worksheets[0].iter_rows(values_only=True)
+        try:
+            header = next(rows)
+        except StopIteration as exc:
+            raise TableError(_("The file is empty.")) from exc
+        return _numbered(list(header), ([_cell(v) for v in raw] for raw in rows))
+    except TableError:
+        raise
+    except Exception as exc:  # a sheet that breaks while it is read
+        raise TableError(_("The Excel file cannot be read.")) from exc
+
+
+# --- checking every row ----------------------------------------------------------------------
+
+
+def _validate(
+    rows: Sequence[Numbered], units: dict[str, Any], progress: Progress
+) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
+    """Each row through :class:`PersonRowForm`: the valid rows (cleaned) and the errors."""
+    valid: list[tuple[int, dict[str, Any]]] = []
     errors: list[RowError] = []
-    seen = Counter(row["cccd"].replace(" ", "") for row in rows if row.get("cccd"))
-    for index, row in enumerate(rows):
+    total = len(rows)
+    for index, (number, raw) in enumerate(rows):
+        form = PersonRowForm(raw, units=units)
+        if form.is_valid():
+            valid.append((number, form.cleaned_data))
+        else:
+            for column, messages in form.errors.items():
+                for message in messages:
+                    errors.append(
+                        RowError(number, "" if column == "__all__" else column, str(message))
+                    )
+        if index % 200 == 0 or index == total - 1:
+            progress(index + 1, total)
+    return valid, errors
+
+
+def _row_list(numbers: Iterable[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
+
+
+def _check_identities(rows: Sequence[tuple[int, dict[str, Any]]]) -> list[RowError]:
+    """The identity rules of every row; persons already registered; and the same person on
+    several rows of the file, which the save would refuse (one citizen ID per person; a
+    second person with the same phone, name and year of birth is taken for the first)."""
+    errors: list[RowError] = []
+    by_cccd: dict[str, list[int]] = defaultdict(list)
+    by_phone: dict[tuple[str, str, int], list[tuple[int, str]]] = defaultdict(list)
+    for number, row in rows:
         birth_date, birth_year = row["birth"]
         try:
             ident = actions.clean_identity(
@@ -63,60 +193,112 @@ def _check_identities(rows: list[dict[str, Any]], offset: int = 2) -> list[RowEr
             )
         except ValidationError as exc:
             for field, message in _message_of(exc):
-                errors.append(RowError(index + offset, field, message))
+                errors.append(RowError(number, field, message))
             continue
-        if ident.cccd and seen[ident.cccd] > 1:
-            errors.append(
-                RowError(index + offset, "cccd", _("This citizen ID is on several rows."))
-            )
+        if ident.cccd:
+            by_cccd[ident.cccd].append(number)
+        if ident.phone and ident.name_folded and ident.birth_year:
+            key = (ident.phone, ident.name_folded, ident.birth_year)
+            by_phone[key].append((number, ident.cccd))
         for kind, _match in actions.exact_matches(ident):
             errors.append(
                 RowError(
-                    index + offset,
+                    number,
                     "cccd" if kind == "cccd" else "phone",
                     _("Already registered (%(how)s).") % {"how": actions.describe_match(kind)},
                 )
             )
+    for numbers in by_cccd.values():
+        for number in numbers if len(numbers) > 1 else ():
+            others = [n for n in numbers if n != number]
+            errors.append(
+                RowError(
+                    number,
+                    "cccd",
+                    _("This citizen ID is also on row %(rows)s: one person, one row.")
+                    % {"rows": _row_list(others)},
+                )
+            )
+    for group in by_phone.values():
+        for number, cccd in group if len(group) > 1 else ():
+            # Two different known citizen IDs are two people (as for the registry's matches).
+            others = [n for n, c in group if n != number and not (cccd and c and c != cccd)]
+            if others:
+                errors.append(
+                    RowError(
+                        number,
+                        "phone",
+                        _(
+                            "Row %(rows)s has the same phone, name and year of birth: the "
+                            "same person twice? Keep one row."
+                        )
+                        % {"rows": _row_list(others)},
+                    )
+                )
     return errors
+
+
+def _check_households(rows: Sequence[tuple[int, dict[str, Any]]]) -> list[RowError]:
+    """The rows of one household key: at most one head, and one commune or village (the
+    household is created where its first row says)."""
+    errors: list[RowError] = []
+    members: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for number, row in rows:
+        if row["household"]:
+            members[row["household"]].append((number, row))
+    for key, group in members.items():
+        heads = [number for number, row in group if row["relation"] == Relation.HEAD]
+        for number in heads if len(heads) > 1 else ():
+            errors.append(RowError(number, "relation", _("A household has one head.")))
+        first_number, first = group[0]
+        for number, row in group[1:]:
+            if row["unit_code"].pk != first["unit_code"].pk:
+                errors.append(
+                    RowError(
+                        number,
+                        "unit_code",
+                        _(
+                            "Household %(key)s is in %(unit)s (row %(row)d): all its members "
+                            "must have the same unit code."
+                        )
+                        % {"key": key, "unit": first["unit_code"].name, "row": first_number},
+                    )
+                )
+    return errors
+
+
+def _rejected(errors: list[RowError], rows: int, filename: str) -> JobRejected:
+    errors.sort(key=lambda e: e.row)
+    return JobRejected(
+        _("%(errors)d errors in %(rows)d rows; nothing was imported.")
+        % {"errors": len(errors), "rows": rows},
+        output=error_report(errors, filename),
+        rows=rows,
+        errors=len(errors),
+    )
 
 
 def import_people(job: Job, progress: Progress) -> dict[str, Any]:
     actor = _actor(job)
     try:
-        raw = read_table(bytes(job.input_data or b""), job.input_name)
+        raw = read_rows(bytes(job.input_data or b""), job.input_name)
     except TableError as exc:
         raise JobRejected(str(exc)) from exc
     units = {u.code: u for u in residence_units(actor, action="add")}
-    indexed: list[tuple[int, dict[str, Any]]] = []
-
-    def make_form(row: Any) -> PersonRowForm:
-        return PersonRowForm(row, units=units)
-
-    cleaned, errors = validate_rows(raw, make_form, progress)
-    if not errors:
-        indexed = list(enumerate(cleaned))
-        errors = _check_identities(cleaned)
-    heads = Counter(row["household"] for _i, row in indexed if row["relation"] == Relation.HEAD)
-    for index, row in indexed:
-        if row["household"] and heads[row["household"]] > 1 and row["relation"] == Relation.HEAD:
-            errors.append(RowError(index + 2, "relation", _("A household has one head.")))
+    rows, errors = _validate(raw, units, progress)
+    errors += _check_identities(rows)
+    errors += _check_households(rows)
     if errors:
-        errors.sort(key=lambda e: e.row)
-        raise JobRejected(
-            _("%(errors)d errors in %(rows)d rows; nothing was imported.")
-            % {"errors": len(errors), "rows": len(raw)},
-            output=error_report(errors, job.input_name),
-            rows=len(raw),
-            errors=len(errors),
-        )
-    progress(len(raw), len(raw), _("Saving…"))
+        raise _rejected(errors, len(raw), job.input_name)
+    total = len(rows)
+    progress(0, total, _("Saving…"))
     created = households = 0
-    row_number = 2
+    at_row = 0  # the row being saved, for the report if the save refuses it
     try:
         with transaction.atomic():
             by_key: dict[str, Any] = {}
-            for index, row in indexed:
-                row_number = index + 2
+            for number, row in rows:
+                at_row = number
                 household = None
                 if row["household"]:
                     household = by_key.get(row["household"])
@@ -148,12 +330,12 @@ def import_people(job: Job, progress: Progress) -> dict[str, Any]:
                     source="import",
                 )
                 created += 1
+                progress(created, total)
     except ValidationError as exc:
-        messages = "; ".join(message for _f, message in _message_of(exc))
-        raise JobRejected(
-            _("Row %(row)d: %(error)s Nothing was imported.")
-            % {"row": row_number, "error": messages}
-        ) from exc
+        # Everything the save checks was checked above; a record registered meanwhile by
+        # somebody else still gets its row in the report.
+        errors = [RowError(at_row, field, message) for field, message in _message_of(exc)]
+        raise _rejected(errors, len(raw), job.input_name) from exc
     job.message = _("%(persons)d persons and %(households)d households imported.") % {
         "persons": created,
         "households": households,
