@@ -2,10 +2,14 @@
 
 Rules (each pair stored once as a :class:`~vungxanh.people.models.DuplicateCandidate`):
 
-* the same phone, folded name and year of birth (score 1.0);
+* the same phone, folded name and year of birth, wherever they live (score 1.0);
 * the same folded name and year of birth, living in the same commune (0.9);
 * a similar folded name (one typo, a missing middle name), the same year of birth and
-  commune (0.9 × similarity).
+  commune (0.9 × similarity);
+* a similar folded name, the same phone and year of birth, in different communes
+  (0.9 × similarity): somebody who declared themselves where they stay, with a typo.
+
+A shared phone and year of birth alone is not enough: spouses and twins share a phone.
 
 Pairs whose citizen IDs are both known and differ are different people, and so are
 namesakes who each have their own phone and their own household; pairs a reviewer marked
@@ -78,10 +82,11 @@ def compare(x: Row, y: Row, same_commune: bool) -> tuple[str, float] | None:
         if same_commune:
             return Reason.NAME_YEAR_COMMUNE, 0.9
         return None
-    if same_commune:
+    if same_commune or x.phones & y.phones:
         ratio = similarity(x.name, y.name)
         if ratio >= SIMILAR_RATIO:
-            return Reason.SIMILAR_NAME, round(0.9 * ratio, 3)
+            reason = Reason.SIMILAR_NAME if same_commune else Reason.PHONE_SIMILAR_NAME
+            return reason, round(0.9 * ratio, 3)
     return None
 
 
@@ -144,7 +149,18 @@ def find_candidates_for(person: Person) -> int:
         commune_units = set(
             AdminUnit.objects.filter(path__startswith=commune.path).values_list("pk", flat=True)
         )
-    for p in same_name.values(*ROW_FIELDS, "residence_unit_id", "temporary_unit_id")[:200]:
+    located = (*ROW_FIELDS, "residence_unit_id", "temporary_unit_id")
+    candidates = list(same_name.values(*located)[:200])
+    if me.phones:  # the same phone anywhere: a similar name in another commune
+        candidates += (
+            current.filter(
+                Q(phone__in=me.phones) | Q(other_phone__in=me.phones),
+                birth_year=person.birth_year,
+            )
+            .exclude(name_folded=person.name_folded)
+            .values(*located)[:200]
+        )
+    for p in candidates:
         in_commune = p["residence_unit_id"] in commune_units or (
             p["temporary_unit_id"] in commune_units
         )
@@ -187,15 +203,52 @@ def pairs_in_group(rows: Sequence[Row]) -> list[tuple[int, int, str, float]]:
     return out
 
 
+#: Phones looked up in one query by the cross-commune pass of :func:`scan_unit`.
+PHONE_CHUNK = 500
+
+
+def pairs_by_phone(rows: Sequence[Row]) -> list[tuple[int, int, str, float]]:
+    """Likely duplicates of persons of one commune (``rows``) living in other communes: the
+    same phone and year of birth, and the same or a similar name (:func:`compare`)."""
+    by_phone: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        for phone in row.phones:
+            by_phone[phone].append(row)
+    inside = {row.pk for row in rows}
+    years = {row.year for row in rows if row.phones}
+    phones = list(by_phone)
+    out = []
+    for start in range(0, len(phones), PHONE_CHUNK):
+        chunk = phones[start : start + PHONE_CHUNK]
+        others = (
+            Person.objects.current()
+            .filter(Q(phone__in=chunk) | Q(other_phone__in=chunk), birth_year__in=years)
+            .values(*ROW_FIELDS)
+        )
+        for p in others:
+            if p["pk"] in inside:
+                continue
+            y = _row(p)
+            mine = {x.pk: x for phone in y.phones for x in by_phone.get(phone, ())}
+            for x in mine.values():
+                found = compare(x, y, False)
+                if found:
+                    out.append((x.pk, y.pk, *found))
+    return out
+
+
 def scan_unit(unit: AdminUnit, progress: Any = None) -> dict[str, int]:
-    """Find likely duplicates among the persons living in ``unit`` (commune by commune)."""
+    """Find likely duplicates among the persons living in ``unit``, commune by commune:
+    within each commune (:func:`pairs_in_group`), then between its persons and persons of
+    any other commune who share a phone (:func:`pairs_by_phone`)."""
     if unit.level in (AdminUnit.Level.COMMUNE, AdminUnit.Level.VILLAGE):
         communes = [commune_of(unit) or unit]
     else:
         communes = list(
             AdminUnit.objects.filter(path__startswith=unit.path, level=AdminUnit.Level.COMMUNE)
         )
-    found = stored = scanned = 0
+    stored = scanned = 0
+    seen: set[tuple[int, int]] = set()
     for index, commune in enumerate(communes):
         units = AdminUnit.objects.filter(path__startswith=commune.path).values("pk")
         rows = [
@@ -205,13 +258,12 @@ def scan_unit(unit: AdminUnit, progress: Any = None) -> dict[str, int]:
             .values(*ROW_FIELDS)
         ]
         scanned += len(rows)
-        pairs = pairs_in_group(rows)
-        # the same phone, name and year anywhere (not only within the commune)
-        found += len(pairs)
+        pairs = pairs_in_group(rows) + pairs_by_phone(rows)
+        seen.update((min(a, b), max(a, b)) for a, b, _reason, _score in pairs)
         stored += _store(pairs)
         if progress is not None:
             progress(index + 1, len(communes))
-    return {"communes": len(communes), "persons": scanned, "pairs": found, "new": stored}
+    return {"communes": len(communes), "persons": scanned, "pairs": len(seen), "new": stored}
 
 
 def scan_duplicates(job: Any, progress: Any) -> dict[str, Any]:

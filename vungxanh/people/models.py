@@ -278,6 +278,7 @@ class DuplicateCandidate(PublicIdModel):
         PHONE_NAME_YEAR = "phone_name_year", _("Same phone, name and year of birth")
         NAME_YEAR_COMMUNE = "name_year_commune", _("Same name and year of birth in one commune")
         SIMILAR_NAME = "similar_name", _("Similar name, same year of birth in one commune")
+        PHONE_SIMILAR_NAME = "phone_similar_name", _("Same phone and year of birth, similar name")
 
     class Status(models.TextChoices):
         OPEN = "open", _("To review")

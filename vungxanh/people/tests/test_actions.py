@@ -10,6 +10,7 @@ from django.db import connection
 from vungxanh.core.models import AuditEvent
 from vungxanh.core.scoping import SYSTEM, OutOfScope
 from vungxanh.people import actions
+from vungxanh.people.identity import fold_name
 from vungxanh.people.models import DuplicateCandidate, Household, NotDuplicate, Person
 from vungxanh.people.tests.factories import PersonFactory, cccd_for
 
@@ -578,3 +579,68 @@ def test_namesakes_with_their_own_phone_and_household_are_not_offered(world):
         birth_year=1958,
     )
     assert scan_unit(world.commune_a)["pairs"] == 2  # the record without phone or household
+
+
+def test_the_scan_pairs_persons_of_different_communes_who_share_a_phone(world):
+    """Bulk-loaded records (no per-person check when they were written) reach the queue
+    through the scan: the same phone and year of birth in another commune, with the same
+    or a similar name. A shared phone alone (a spouse born the same year) is not enough."""
+    from vungxanh.people.duplicates import scan_unit
+
+    def person(unit, name, phone, year=1975, **kwargs):
+        return PersonFactory.create(
+            residence_unit=unit,
+            full_name=name,
+            name_folded=fold_name(name),
+            birth_year=year,
+            phone=phone,
+            **kwargs,
+        )
+
+    home = person(world.village_a, "Hoàng Văn Thắng", "+84913000001")
+    elsewhere = person(world.commune_b, "Hoàng Văn Thắng", "+84913000001", cccd=None)
+    spelled = person(world.village_a, "Trịnh Thị Ngọc Lan", "+84913000002")
+    typo = person(
+        world.commune_a2, "Trinh Thi Ngoc Lanh", "", other_phone="+84913000002", cccd=None
+    )
+    wife = person(world.commune_b, "Phạm Thị Hoa", "+84913000001", cccd=None)
+    person(world.commune_b, "Hoàng Văn Thắng", "+84913000001", year=1976, cccd=None)
+
+    result = scan_unit(world.commune_a)
+
+    pairs = {
+        frozenset((c.person_a_id, c.person_b_id)): (c.reason, c.score)
+        for c in DuplicateCandidate.objects.all()
+    }
+    assert pairs[frozenset((home.pk, elsewhere.pk))] == ("phone_name_year", 1.0)
+    reason, score = pairs[frozenset((spelled.pk, typo.pk))]
+    assert reason == "phone_similar_name"
+    assert 0.8 < score < 0.9
+    assert len(pairs) == 2  # not the wife, not the namesake born a year later
+    assert wife.pk not in {pk for pair in pairs for pk in pair}
+    assert result["pairs"] == 2
+    assert scan_unit(world.district_a)["new"] == 0  # both communes of A: stored once
+    assert DuplicateCandidate.objects.get(
+        person_a=min(spelled.pk, typo.pk)
+    ).get_reason_display() == ("Cùng số điện thoại và năm sinh, họ tên gần giống")
+
+
+def test_a_new_record_is_paired_with_a_similar_name_on_its_phone_in_another_commune(world):
+    first = PersonFactory.create(
+        residence_unit=world.commune_b,
+        full_name="Trịnh Thị Ngọc Lan",
+        name_folded="trinh thi ngoc lan",
+        birth_year=1975,
+        phone="+84913000002",
+    )
+    second = actions.create_person(
+        actor=world.user("commune_a"),
+        full_name="Trịnh Thị Ngọc Lanh",
+        sex="female",
+        birth_year=1975,
+        phone="0913000002",
+        residence_unit=world.commune_a,
+    )
+    pair = DuplicateCandidate.objects.get()
+    assert {pair.person_a_id, pair.person_b_id} == {first.pk, second.pk}
+    assert pair.reason == "phone_similar_name"
