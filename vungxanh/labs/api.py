@@ -85,6 +85,8 @@ class SampleViewSet(ScopedReadOnlyViewSet):
             "lab__facility",
             "membership__pool",
             "fulfils__origin_sample",
+            "collected_by",
+            "site",
         ).order_by("priority", "-collected_at", "pk")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -40,6 +40,15 @@ class SampleSerializer(serializers.ModelSerializer[Sample]):
     home_unit_code = serializers.CharField(source="home_unit.code", read_only=True)
     lab = serializers.CharField(source="lab.facility.code", read_only=True, allow_null=True)
     pool = serializers.CharField(source="pool.code", read_only=True, allow_null=True)
+    collected_by = serializers.CharField(
+        source="collected_by.display_name",
+        read_only=True,
+        allow_null=True,
+        help_text="who took the sample (their name, or their user name)",
+    )
+    site = serializers.UUIDField(source="site.public_id", read_only=True, allow_null=True)
+    site_name = serializers.CharField(source="site.name", read_only=True, allow_null=True)
+    site_kind = serializers.CharField(source="site.kind", read_only=True, allow_null=True)
     turnaround_minutes = serializers.SerializerMethodField()
     retest_of = serializers.SerializerMethodField()
 
@@ -57,6 +66,10 @@ class SampleSerializer(serializers.ModelSerializer[Sample]):
             "single_only",
             "is_f1",
             "collected_at",
+            "collected_by",
+            "site",
+            "site_name",
+            "site_kind",
             "unit_code",
             "home_unit_code",
             "lab",

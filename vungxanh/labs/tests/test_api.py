@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from vungxanh.core.models import AuditEvent
@@ -26,6 +28,70 @@ def test_samples_api_is_scoped_and_filtered(api_as, world, lab):
     api_as("district_a").get(f"/api/v1/labs/samples/{ours.public_id}/")
     assert AuditEvent.objects.filter(verb="view", target_id=str(ours.person.public_id)).exists()
     assert api_as("lab_tech").get("/api/v1/labs/samples/?result=nope").status_code == 400
+
+
+def test_samples_api_says_who_collected_and_where(api_as, world, lab):
+    officer = world.user("commune_a")
+    officer.full_name = "Lê Thị Hoa"
+    officer.save(update_fields=["full_name"])
+    site = actions.create_sampling_site(
+        actor=world.user("province_officer"),
+        name="Chốt lấy mẫu KCN Cái Lân",
+        kind="workplace",
+        unit=world.commune_a,
+        default_lab=lab,
+    )
+    at_site = actions.collect_sample(
+        actor=officer,
+        person=PersonFactory.create(residence_unit=world.commune_a),
+        test_kind="pcr",
+        reason="worker_screening",
+        site=site,
+    )
+    unknown = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
+    api = api_as("district_a")
+    rows = {r["code"]: r for r in api.get("/api/v1/labs/samples/").json()["results"]}
+    row = rows[at_site.code]
+    assert row["collected_by"] == "Lê Thị Hoa"
+    assert row["site"] == str(site.public_id)
+    assert row["site_name"] == "Chốt lấy mẫu KCN Cái Lân"
+    assert row["site_kind"] == "workplace"
+    assert row["unit_code"] == world.commune_a.code
+    assert row["lab"] == "T-LAB-P"  # the site's laboratory
+    # a sample recorded without a collector or a site (bulk data) says so
+    assert {k: rows[unknown.code][k] for k in ("collected_by", "site", "site_name")} == {
+        "collected_by": None,
+        "site": None,
+        "site_name": None,
+    }
+    one = api.get(f"/api/v1/labs/samples/{at_site.public_id}/").json()
+    assert (one["collected_by"], one["site_name"]) == ("Lê Thị Hoa", "Chốt lấy mẫu KCN Cái Lân")
+
+
+def test_samples_api_list_does_not_query_per_row(api_as, world, lab):
+    site = actions.create_sampling_site(
+        actor=world.user("province_officer"), name="Trạm", kind="mobile_team", unit=world.commune_a
+    )
+
+    def collect():
+        actions.collect_sample(
+            actor=world.user("commune_a"),
+            person=PersonFactory.create(residence_unit=world.commune_a),
+            test_kind="pcr",
+            reason="screening",
+            site=site,
+        )
+
+    api = api_as("district_a")
+    api.get("/api/v1/labs/samples/")  # the session and the user's scope, loaded once
+    collect()
+    with CaptureQueriesContext(connection) as one:
+        assert api.get("/api/v1/labs/samples/").json()["count"] == 1
+    for _ in range(4):
+        collect()
+    with CaptureQueriesContext(connection) as five:
+        assert api.get("/api/v1/labs/samples/").json()["count"] == 5
+    assert len(five) == len(one)
 
 
 def test_pool_result_through_the_api(api_as, world, lab):
