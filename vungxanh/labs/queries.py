@@ -2,12 +2,16 @@
 restricted querysets (what an official sees is counted from what they may see).
 
 Every count covers the RT-PCR samples collected within the window (the rule set's days of
-recent positivity, at least the two days "same day" needs): a swab older than that is past
-testing anyway, and the bound keeps the queries on the (unit|lab, collected_at) indexes."""
+recent positivity, at least the two days "same day" needs), which keeps the queries on the
+(unit|lab, collected_at) indexes, except the samples still waiting for a result (and the
+overdue among them): those are counted over a longer bound of their own (``pending_days``:
+the swab's validity plus the days a sample may be recorded after its collection), so that a
+tube forgotten for longer than the positivity window stays on the dashboard."""
 
 from __future__ import annotations
 
 import datetime
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +22,10 @@ from django.utils import timezone
 from vungxanh.core.scoping import scope_of
 from vungxanh.geo.models import AdminUnit
 from vungxanh.labs import pooling
+from vungxanh.labs.actions.samples import RECORD_WITHIN_DAYS
 from vungxanh.labs.models import (
     Laboratory,
+    Reason,
     Result,
     ResultRecord,
     Sample,
@@ -112,24 +118,41 @@ class Dashboard:
     targets: Targets | None
     rule_set: TestingRuleSet
     window_days: int = 7
+    pending_days: int = 7
     notes: list[str] = field(default_factory=list)
 
 
-def _counts_q(now: datetime.datetime, window_days: int) -> dict[str, Any]:
+def pending_days_for(rule_set: TestingRuleSet) -> int:
+    """How many days back the dashboard looks for samples still waiting for a result: the
+    swab's validity plus the days within which a sample may be recorded after collection
+    (any tube recorded late and never tested is still counted). The list of overdue samples
+    (``?overdue=true``) has no bound."""
+    return math.ceil(rule_set.sample_validity_hours / 24) + RECORD_WITHIN_DAYS
+
+
+def _start(now: datetime.datetime, days: int) -> datetime.datetime:
+    """Midnight starting the last ``days`` days (today is one of them; at least two)."""
+    return start_of_day(now) - datetime.timedelta(days=max(days, 2) - 1)
+
+
+def _counts_q(now: datetime.datetime, window_days: int, pending_days: int) -> dict[str, Any]:
     today = start_of_day(now)
     yesterday = today - datetime.timedelta(days=1)
     since = today - datetime.timedelta(days=window_days - 1)
-    pending = Q(result=Result.PENDING) & ~Q(
+    counted = Q(collected_at__gte=_start(now, window_days))
+    waiting = Q(result=Result.PENDING, collected_at__gte=_start(now, pending_days)) & ~Q(
         status__in=[Sample.Status.RETEST, Sample.Status.REJECTED]
     )
     final = Q(result__in=[Result.NEGATIVE, Result.POSITIVE])
     return {
         "collected_today": Count("pk", filter=Q(collected_at__gte=today)),
-        "received_today": Count("pk", filter=Q(received_at__gte=today)),
-        "pending": Count("pk", filter=pending),
-        "overdue": Count("pk", filter=pending & Q(collected_at__lt=today)),
-        "resulted_today": Count("pk", filter=final & Q(resulted_at__gte=today)),
-        "positive_today": Count("pk", filter=Q(result=Result.POSITIVE, resulted_at__gte=today)),
+        "received_today": Count("pk", filter=counted & Q(received_at__gte=today)),
+        "pending": Count("pk", filter=waiting),
+        "overdue": Count("pk", filter=waiting & Q(collected_at__lt=today)),
+        "resulted_today": Count("pk", filter=counted & final & Q(resulted_at__gte=today)),
+        "positive_today": Count(
+            "pk", filter=counted & Q(result=Result.POSITIVE, resulted_at__gte=today)
+        ),
         "collected_yesterday": Count(
             "pk", filter=Q(collected_at__gte=yesterday, collected_at__lt=today)
         ),
@@ -139,19 +162,33 @@ def _counts_q(now: datetime.datetime, window_days: int) -> dict[str, Any]:
             & final
             & Q(resulted_at__lt=today),
         ),
-        "positive_window": Count("pk", filter=Q(result=Result.POSITIVE, resulted_at__gte=since)),
-        "resulted_window": Count("pk", filter=final & Q(resulted_at__gte=since)),
+        "positive_window": Count(
+            "pk", filter=counted & Q(result=Result.POSITIVE, resulted_at__gte=since)
+        ),
+        "resulted_window": Count("pk", filter=counted & final & Q(resulted_at__gte=since)),
     }
 
 
-def recent(samples: SampleQuerySet, now: datetime.datetime, window_days: int) -> SampleQuerySet:
-    """The RT-PCR samples the dashboard counts: collected within the window."""
-    since = start_of_day(now) - datetime.timedelta(days=max(window_days, 2) - 1)
-    return samples.pcr().filter(collected_at__gte=since)
+def recent(
+    samples: SampleQuerySet, now: datetime.datetime, window_days: int, pending_days: int = 0
+) -> SampleQuerySet:
+    """The RT-PCR samples the dashboard counts: collected within the window, or within
+    ``pending_days`` (for those still waiting for a result)."""
+    return samples.pcr().filter(collected_at__gte=_start(now, max(window_days, pending_days)))
 
 
-def counts(samples: SampleQuerySet, now: datetime.datetime, window_days: int = 7) -> Counts:
-    return Counts(**recent(samples, now, window_days).aggregate(**_counts_q(now, window_days)))
+def counts(
+    samples: SampleQuerySet,
+    now: datetime.datetime,
+    window_days: int = 7,
+    pending_days: int | None = None,
+) -> Counts:
+    pending_days = pending_days or window_days
+    return Counts(
+        **recent(samples, now, window_days, pending_days).aggregate(
+            **_counts_q(now, window_days, pending_days)
+        )
+    )
 
 
 def _display_root(user: Any) -> AdminUnit | None:
@@ -162,15 +199,19 @@ def _display_root(user: Any) -> AdminUnit | None:
 
 
 def by_unit(
-    samples: SampleQuerySet, root: AdminUnit, now: datetime.datetime, window_days: int
+    samples: SampleQuerySet,
+    root: AdminUnit,
+    now: datetime.datetime,
+    window_days: int,
+    pending_days: int,
 ) -> list[UnitRow]:
     """The counts of each unit one level below ``root`` (districts of the province,
     communes of a district), by the unit where the sample was taken."""
     rows = (
-        recent(samples, now, window_days)
+        recent(samples, now, window_days, pending_days)
         .filter(unit__path__startswith=root.path)
         .values("unit_id")
-        .annotate(**_counts_q(now, window_days))
+        .annotate(**_counts_q(now, window_days, pending_days))
     )
     per_unit = {r.pop("unit_id"): r for r in rows}
     if not per_unit:
@@ -210,14 +251,15 @@ def dashboard(user: Any, now: datetime.datetime | None = None) -> Dashboard:
     root = _display_root(user)
     rule_set = rules_for(root.path if root else None, now)
     window = rule_set.positivity_window_days
+    pending_days = pending_days_for(rule_set)
     samples = Sample.objects.restrict(user, "view")
     labs = list(Laboratory.objects.restrict(user, "view").active().select_related("facility"))
     per_lab = {
         r.pop("lab_id"): r
-        for r in recent(samples, now, window)
+        for r in recent(samples, now, window, pending_days)
         .filter(lab__in=labs)
         .values("lab_id")
-        .annotate(**_counts_q(now, window))
+        .annotate(**_counts_q(now, window, pending_days))
     }
     usage = lab_usage(labs, now)
     lab_rows = [
@@ -256,9 +298,9 @@ def dashboard(user: Any, now: datetime.datetime | None = None) -> Dashboard:
     level_labels = {1: "district", 2: "commune", 3: "village"}
     return Dashboard(
         day=timezone.localdate(now),
-        totals=counts(samples, now, window),
+        totals=counts(samples, now, window, pending_days),
         labs=lab_rows,
-        units=by_unit(samples, root, now, window) if root else [],
+        units=by_unit(samples, root, now, window, pending_days) if root else [],
         unit_level_label=level_labels.get(root.level if root else 1, "unit"),
         rapid_today=rapid["n"],
         rapid_positive_today=rapid["positive"],
@@ -267,21 +309,41 @@ def dashboard(user: Any, now: datetime.datetime | None = None) -> Dashboard:
         targets=targets,
         rule_set=rule_set,
         window_days=window,
+        pending_days=pending_days,
     )
 
 
-def recent_positivity(user: Any, days: int, now: datetime.datetime | None = None) -> Counts:
+def screening_q(rules: TestingRuleSet) -> Q:
+    """The samples whose positivity estimates the prevalence among the samples a laboratory
+    pools: those of the reasons the rule set pools, of persons not under tracing as F1, and
+    the individual re-tests of such samples (a member of a positive pool has its final result
+    on its re-test). F1, symptomatic and confirmation samples, tested singly because the
+    person is likelier to be infected, would overstate it."""
+    follow_up = {Reason.RETEST, Reason.CONFIRMATION}
+    poolable = [r for r in Reason.values if r not in follow_up and not rules.is_single(r)]
+    return Q(reason__in=poolable, is_f1=False) | Q(
+        reason=Reason.RETEST,
+        fulfils__origin_sample__reason__in=poolable,
+        fulfils__origin_sample__is_f1=False,
+    )
+
+
+def recent_positivity(
+    user: Any, rules: TestingRuleSet, now: datetime.datetime | None = None
+) -> Counts:
+    """The positivity of the screening samples ``user`` may see over the rule set's window."""
     now = now or timezone.now()
-    return counts(Sample.objects.restrict(user, "view"), now, days)
+    screening = Sample.objects.restrict(user, "view").filter(screening_q(rules))
+    return counts(screening, now, rules.positivity_window_days)
 
 
 def planner_inputs(user: Any) -> tuple[TestingRuleSet, Counts]:
     """The rule set of the user's (first) laboratory and the recent positivity of the
-    samples they may see: the planner's defaults."""
+    screening samples they may see: the planner's defaults."""
     lab = Laboratory.objects.restrict(user, "view").active().select_related("facility__unit")
     first = lab.first()
     rules = rules_for(first.facility.unit.path if first else None)
-    return rules, recent_positivity(user, rules.positivity_window_days)
+    return rules, recent_positivity(user, rules)
 
 
 def plan_for(

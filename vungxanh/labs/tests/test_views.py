@@ -123,6 +123,34 @@ def test_dashboard_figures(client_as, world, lab):
     assert cells.findall(by_unit)[:7] == ["4", "3", "1", "2", "1", "40,00 %", "60,0 %"]
 
 
+def test_dashboard_keeps_tubes_waiting_longer_than_the_positivity_window(client_as, world, lab):
+    """Waiting and overdue have their own bound (validity 72 h = 3 days, plus the 30 days a
+    sample may be recorded late): a tube forgotten for ten days stays on the dashboard."""
+    now = timezone.now()
+
+    def waiting(days):
+        return make_sample(
+            PersonFactory.create(residence_unit=world.commune_a),
+            lab=lab,
+            collected_at=now - datetime.timedelta(days=days),
+        )
+
+    ten, thirty_two, forty = waiting(10), waiting(32), waiting(40)
+    client = client_as("province_officer")
+    page = client.get("/labs/").content.decode()
+    _collected, pending, overdue = _tiles(page)[:3]
+    assert (pending, overdue) == ("2", "2")  # 10 and 32 days: beyond the 7-day window
+    cells = re.compile(r'<td class="num">(?:<[^>]+>)?([^<]*)')
+    by_lab = page.split('id="by-lab"')[1].split("</table>")[0]
+    assert cells.findall(by_lab)[:3] == ["0", "2", "2"]
+    by_unit = page.split('id="by-unit"')[1].split("</table>")[0]
+    assert cells.findall(by_unit)[:3] == ["0", "2", "2"]
+    assert "mẫu lấy trong 33 ngày qua vẫn chưa có kết quả" in page
+    # the list of overdue samples has no bound: the 40-day-old tube is there too
+    listed = client.get(f"/labs/samples/?lab={lab.public_id}&overdue=true").content.decode()
+    assert all(s.code in listed for s in (ten, thirty_two, forty))
+
+
 def test_dashboard_is_scoped(client_as, world, lab, lab_b):
     pooled(world, lab, n=3)
     make_sample(PersonFactory.create(residence_unit=world.commune_b), lab=lab_b)
@@ -408,20 +436,60 @@ def test_planner_page_and_defaults(client_as, world, lab):
     assert "Xét nghiệm từng mẫu đơn." in body
     body = client.get("/labs/planner/?prevalence=abc&sensitivity=20").content.decode()
     assert "Nhập một số" in body or "lớn hơn hoặc bằng" in body
-    # default prevalence: recent positivity of the user's samples
-    sample = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab, reason="f1")
+    # default prevalence: recent positivity of the user's screening samples
+    sample = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
     actions.record_result(
         actor=world.user("lab_tech"), target=sample, result="positive", ct=Decimal("30")
     )
     for _ in range(3):
-        other = make_sample(
-            PersonFactory.create(residence_unit=world.commune_a), lab=lab, reason="f1"
-        )
+        other = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
         actions.record_result(actor=world.user("lab_tech"), target=other, result="negative")
     body = client.get("/labs/planner/").content.decode()
     assert "1 dương tính trên 4 kết quả" in body
     # at 25 % pooling still pays, barely: pools of 3 (E = 0.887 reactions per sample)
     assert "Cỡ mẫu gộp khuyến nghị: <strong>3</strong>" in body
+
+
+def test_planner_prevalence_counts_screening_samples_only(client_as, api_as, world, lab):
+    """F1 and symptomatic samples (tested singly, likelier positive) would overstate the
+    prevalence among the pooled samples; a positive pool's members count by their re-test."""
+    tech = world.user("lab_tech")
+
+    def person():
+        return PersonFactory.create(residence_unit=world.commune_a)
+
+    for reason in ("f1", "symptomatic"):
+        single = make_sample(person(), lab=lab, reason=reason)
+        actions.record_result(actor=tech, target=single, result="positive", ct=Decimal("20"))
+    # two pools of four entry tests: one negative, one positive whose first member's
+    # re-test is positive (the others not re-tested yet)
+    for _ in range(4):
+        make_sample(person(), lab=lab, reason="entry")
+    (negative,) = actions.build_pools(actor=tech, lab=lab)
+    actions.record_result(actor=tech, target=negative, result="negative")
+    for _ in range(4):
+        make_sample(person(), lab=lab, reason="entry")
+    (positive,) = actions.build_pools(actor=tech, lab=lab)
+    actions.record_result(actor=tech, target=positive, result="positive", ct=Decimal("28"))
+    task = SamplingTask.objects.filter(pool=positive).order_by("pk")[0]
+    retest = actions.collect_sample(
+        actor=world.user("commune_a"),
+        person=task.person,
+        test_kind="pcr",
+        reason="screening",
+        unit=task.unit,
+        task=task,
+        lab=lab,
+    )
+    actions.receive_samples(actor=tech, lab=lab, codes_in=[retest.code])
+    actions.record_result(actor=tech, target=retest, result="positive", ct=Decimal("25"))
+
+    body = client_as("lab_tech").get("/labs/planner/").content.decode()
+    assert "1 dương tính trên 5 kết quả" in body  # not 3 of 7 with the F1 and the ill
+    assert "Tỷ lệ nhiễm 20,00 %" in body
+    plan = api_as("lab_tech").get("/api/v1/labs/planner/").json()
+    assert plan["prevalence_from_recent_positivity"] is True
+    assert plan["prevalence"] == pytest.approx(0.2)
 
 
 def test_planner_api_link_gives_the_pages_plan(client_as, api_as, world, lab):
