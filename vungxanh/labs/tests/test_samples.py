@@ -256,6 +256,39 @@ def test_positive_rapid_test_of_a_non_f1_is_suspected_and_needs_a_pcr(world, lab
 
 
 @CASES
+def test_positive_rapid_test_of_an_f1_is_a_confirmed_case_without_pcr(world):
+    from vungxanh.cases import actions as case_actions
+    from vungxanh.cases.models import Case
+
+    index = PersonFactory.create(residence_unit=world.commune_a)
+    index_case = case_actions.confirm_case(
+        actor=SYSTEM,
+        person=index,
+        basis="pcr_positive",
+        sample_date=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    contact = PersonFactory.create(residence_unit=world.village_a)
+    case_actions.add_contact(
+        actor=SYSTEM,
+        case=index_case,
+        person=contact,
+        exposure_type="household",
+        exposure_start=timezone.now() - datetime.timedelta(days=2),
+        exposure_end=timezone.now() - datetime.timedelta(days=1),
+    )
+    sample = collect(
+        world, contact, test_kind="rapid_antigen", rapid_result="positive", performed_by="staff"
+    )
+    assert sample.is_f1
+    case = Case.objects.get(person=contact)
+    assert case.classification == Case.Classification.CONFIRMED
+    assert not case.needs_pcr
+    assert str(sample.case_ref) == str(case.public_id)
+    # no confirming PCR is asked of the commune
+    assert not SamplingTask.objects.exists()
+
+
+@CASES
 def test_positive_pcr_confirms_the_case_and_f1_is_recognised(world, lab):
     from vungxanh.cases import actions as case_actions
     from vungxanh.cases.models import Case
