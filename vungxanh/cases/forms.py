@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import uuid
 from typing import Any
 
@@ -459,6 +460,23 @@ class ClusterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["unit"]
         field.queryset = writable_units(actor, "cases.change_cluster", AdminUnit.Level.VILLAGE)
+
+
+_CASE_NUMBER = re.compile(r"^(?:bn)?\s*(\d{1,9})$", re.IGNORECASE)
+
+
+class ClusterCaseForm(forms.Form):
+    """A confirmed case an official adds to a cluster, by its number ("BN12" or "12")."""
+
+    prefix = "add"
+    case = forms.CharField(label=_("Case number"), max_length=20, help_text=_("For example BN12."))
+    note = forms.CharField(label=_("Why it belongs to the cluster"), max_length=255, required=False)
+
+    def clean_case(self) -> int:
+        match = _CASE_NUMBER.match(self.cleaned_data["case"].strip())
+        if match is None:
+            raise ValidationError(_("Enter a case number, for example BN12."))
+        return int(match.group(1))
 
 
 class RuleSetForm(forms.Form):

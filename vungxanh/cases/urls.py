@@ -35,6 +35,7 @@ urlpatterns = [
     path("clusters/", clusters.cluster_list, name="cluster-list"),
     path("clusters/<uuid:public_id>/", clusters.cluster_detail, name="cluster-detail"),
     path("clusters/<uuid:public_id>/edit/", clusters.cluster_edit, name="cluster-edit"),
+    path("clusters/<uuid:public_id>/add-case/", clusters.cluster_add_case, name="cluster-add-case"),
     path("clusters/<uuid:public_id>/dismiss/", clusters.cluster_dismiss, name="cluster-dismiss"),
     path("clusters/<uuid:public_id>/close/", clusters.cluster_close, name="cluster-close"),
     path("clusters/<uuid:public_id>/chain/", clusters.cluster_chain, name="cluster-chain"),

@@ -519,15 +519,22 @@ def _close_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str, 
     ):
         member.removed_by_case = case
         member.save(update_fields=["removed_by_case"])
-        cluster = Cluster.objects.select_for_update().get(pk=member.cluster_id)
+        cluster = (
+            Cluster.objects.select_for_update().select_related("unit").get(pk=member.cluster_id)
+        )
+        cluster_audit(actor, "remove_from_cluster", cluster, case=case, reason="case_discarded")
         remaining = cluster.members.filter(removed_by_case__isnull=True).count()
         if cluster.status == Cluster.Status.PROPOSED and remaining < 2:
+            before = audit.snapshot(cluster, CLUSTER_STATUS_FIELDS)
             cluster.status_before_close = cluster.status
             cluster.status = Cluster.Status.DISMISSED
             cluster.closed_at = now
             cluster.closed_by_case = case
             cluster.save(
                 update_fields=["status", "status_before_close", "closed_at", "closed_by_case"]
+            )
+            cluster_audit(
+                actor, "dismiss_cluster", cluster, before, case=case, reason="case_discarded"
             )
             counts["clusters"] += 1
     return counts
@@ -582,15 +589,49 @@ def _restore_derived(actor: Any, case: Case, now: datetime.datetime) -> dict[str
         landmark.withdrawn_by_discard = False
         landmark.save(update_fields=["is_published", "withdrawn_at", "withdrawn_by_discard"])
         counts["landmarks"] += 1
-    ClusterMember.objects.filter(removed_by_case=case).update(removed_by_case=None)
-    for cluster in Cluster.objects.select_for_update().filter(closed_by_case=case):
+    for cluster in (
+        Cluster.objects.select_for_update().select_related("unit").filter(closed_by_case=case)
+    ):
+        before = audit.snapshot(cluster, CLUSTER_STATUS_FIELDS)
         cluster.status = cluster.status_before_close or Cluster.Status.PROPOSED
         cluster.status_before_close = ""
         cluster.closed_at = None
         cluster.closed_by_case = None
         cluster.save(update_fields=["status", "status_before_close", "closed_at", "closed_by_case"])
+        cluster_audit(
+            actor, "restore_cluster", cluster, before, case=case, reason="case_reinstated"
+        )
         counts["clusters"] += 1
+    for member in ClusterMember.objects.select_for_update().filter(removed_by_case=case):
+        member.removed_by_case = None
+        member.save(update_fields=["removed_by_case"])
+        cluster = Cluster.objects.select_related("unit").get(pk=member.cluster_id)
+        cluster_audit(actor, "add_to_cluster", cluster, case=case, reason="case_reinstated")
     return counts
+
+
+#: What a discard or a reinstatement changes on a cluster (its own audit trail).
+CLUSTER_STATUS_FIELDS = ("status", "closed_at")
+
+
+def cluster_audit(
+    actor: Any,
+    verb: str,
+    cluster: Cluster,
+    before: dict[str, Any] | None = None,
+    **extra: Any,
+) -> None:
+    """An event on the cluster itself (its history names the case that changed it)."""
+    audit.record(
+        actor=actor,
+        verb=verb,
+        target=cluster,
+        unit_path=cluster.unit.path,
+        changes=audit.diff(before, audit.snapshot(cluster, CLUSTER_STATUS_FIELDS))
+        if before is not None
+        else None,
+        extra=extra,
+    )
 
 
 def _reopen_tasks_of(

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from vungxanh.cases.actions.common import lock_case
 from vungxanh.cases.models import (
     Case,
     Cluster,
@@ -101,12 +102,14 @@ def _join(
     cluster: Cluster,
     joining: list[tuple[Case, str, Any, int | None]],
     now: datetime.datetime,
+    note: str = "",
 ) -> None:
     """Add cases to an open cluster: ``(case, link, linked case, venue id)`` each. The
     latest-case date moves on; a proposal's unit widens to contain the new cases (an
     official's choice of unit for an active cluster stays: the districts of its cases see
     it through their cases, see ``ClusterQuerySet``)."""
     added = []
+    how_of = {member_case.pk: how for member_case, how, _linked, _venue in joining}
     for member_case, how, linked_to, venue_id in joining:
         _member, created = ClusterMember.objects.get_or_create(
             cluster=cluster,
@@ -131,7 +134,8 @@ def _join(
             target=cluster,
             unit_path=cluster.unit.path,
             changes=audit.diff(before, audit.snapshot(cluster, ("unit", "last_case_date"))),
-            extra={"case": member_case},
+            extra={"case": member_case, "link": how_of[member_case.pk]}
+            | ({"note": note} if note else {}),
         )
 
 
@@ -294,28 +298,39 @@ def close_quiet_clusters(*, actor: Any, now: datetime.datetime | None = None) ->
 
 
 @transaction.atomic
-def add_case_to_cluster(*, actor: Any, cluster: Cluster, case: Case) -> ClusterMember:
+def add_case_to_cluster(
+    *, actor: Any, cluster: Cluster, case: Case, note: str = ""
+) -> ClusterMember:
+    """An official adds a confirmed case they know belongs to the cluster, a link that
+    neither the check-ins nor the recorded contacts show (the interview, a field report).
+    The official must be able to change the cluster and to see the case. A case belongs to
+    one open cluster at a time (clusters are never merged behind the officials' backs).
+    Adding it again changes nothing. Audited on the cluster, like the automatic links."""
     require(actor, cluster, "change")
     require(actor, case, "view")
-    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
+    cluster = Cluster.objects.select_for_update().select_related("unit").get(pk=cluster.pk)
+    case = lock_case(case)
     if cluster.status in {Cluster.Status.CLOSED, Cluster.Status.DISMISSED}:
         raise ValidationError(_("This cluster is closed."))
     if not case.is_confirmed:
         raise ValidationError(_("Only confirmed cases belong to clusters."))
-    member, created = ClusterMember.objects.get_or_create(
-        cluster=cluster, case=case, defaults={"link": ClusterMember.Link.MANUAL}
-    )
-    if not created and member.removed_by_case_id:
-        raise ValidationError(_("This case was discarded."))
-    if created:
-        day = timezone.localdate(case.confirmed_at or timezone.now())
-        cluster.last_case_date = max(cluster.last_case_date or day, day)
-        cluster.save(update_fields=["last_case_date"])
-        audit.record(
-            actor=actor,
-            verb="add_to_cluster",
-            target=cluster,
-            unit_path=cluster.unit.path,
-            extra={"case": case},
+    member = ClusterMember.objects.filter(cluster=cluster, case=case).first()
+    if member is not None:  # a confirmed case's membership is never a removed one
+        return member
+    elsewhere = (
+        ClusterMember.objects.filter(
+            case=case, removed_by_case__isnull=True, cluster__status__in=_OPEN
         )
-    return member
+        .exclude(cluster=cluster)
+        .exists()
+    )
+    if elsewhere:
+        raise ValidationError(_("This case already belongs to another open cluster."))
+    _join(
+        actor,
+        cluster,
+        [(case, ClusterMember.Link.MANUAL, None, None)],
+        timezone.now(),
+        note=note.strip()[:255],
+    )
+    return ClusterMember.objects.get(cluster=cluster, case=case)

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from vungxanh.cases import actions
 from vungxanh.cases.chains import chain_graph
 from vungxanh.cases.filters import ClusterFilter
-from vungxanh.cases.forms import ClusterForm
-from vungxanh.cases.models import Cluster, ClusterMember
+from vungxanh.cases.forms import ClusterCaseForm, ClusterForm
+from vungxanh.cases.models import Case, Cluster, ClusterMember
 from vungxanh.cases.views.common import can, get_cluster, visible_case_ids
 from vungxanh.core.http import AuthedHttpRequest, flash_errors
 from vungxanh.core.pagination import paginate, query_without_page
@@ -76,6 +76,7 @@ def cluster_detail(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             "visible": visible,
             "can_change": can_change,
             "form": form,
+            "add_form": ClusterCaseForm() if can_change else None,
             "quiet_until": actions.cluster_quiet_until(cluster),
         },
     )
@@ -102,6 +103,36 @@ def cluster_edit(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, _("Saved."))
     else:
         flash_errors(request, form)
+    return redirect("cases:cluster-detail", public_id=cluster.public_id)
+
+
+@login_required
+@object_view(Cluster)
+@require_POST
+def cluster_add_case(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
+    """Add a confirmed case the official knows belongs to this cluster, by its number.
+    A number outside the cases the official may see is answered like one that does not
+    exist."""
+    cluster = get_cluster(request, public_id, "change")
+    form = ClusterCaseForm(request.POST)
+    if not form.is_valid():
+        flash_errors(request, form)
+        return redirect("cases:cluster-detail", public_id=cluster.public_id)
+    number = form.cleaned_data["case"]
+    case = Case.objects.restrict(request.user, "view").filter(number=number).order_by("pk").first()
+    if case is None:
+        messages.error(
+            request, _("No case BN%(number)s among the cases you may see.") % {"number": number}
+        )
+        return redirect("cases:cluster-detail", public_id=cluster.public_id)
+    try:
+        actions.add_case_to_cluster(
+            actor=request.user, cluster=cluster, case=case, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("%(case)s is in the cluster.") % {"case": case})
     return redirect("cases:cluster-detail", public_id=cluster.public_id)
 
 
