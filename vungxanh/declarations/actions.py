@@ -494,6 +494,130 @@ def record_diary_entry(
     return entry, created
 
 
+# --- merging two records of one person -------------------------------------------------------
+
+FOLLOW_UP_FIELDS = (
+    "status",
+    "signals",
+    "first_seen",
+    "last_seen",
+    "declaration",
+    "diary_entry",
+    "assigned_to",
+    "note",
+)
+MONITORING_FIELDS = ("starts_on", "ends_on", "note")
+
+
+@transaction.atomic
+def fold_merged_person(*, actor: Any, keep: Person, other: Person) -> dict[str, int]:
+    """The registry is merging ``other`` into ``keep`` (``people.actions.MERGE_HOOK``, called
+    inside the merge before every reference moves to ``keep``). A person has one pending
+    follow-up per reason and one active monitoring; when both records have one, ``other``'s
+    is folded into ``keep``'s:
+
+    * follow-up: ``keep``'s item takes the signals, the first and last time seen, the latest
+      declaration or diary entry, and whoever is handling ``other``'s; ``other``'s is closed
+      as "no action needed", its note saying where it went on;
+    * monitoring: ``keep``'s covers both periods and takes ``other``'s diary days it lacks;
+      ``other``'s ends, ``merged_into`` ``keep``'s, so that its diary link opens ``keep``'s.
+
+    Each fold is audited on both items. Returns how many of each were folded."""
+    require(actor, keep, "change")
+    require(actor, other, "change")
+    now = timezone.now()
+    user = _user(actor)
+    follow_ups = 0
+    pending = FollowUp.objects.select_for_update().select_related("unit")
+    for item in pending.filter(person=other, status__in=FollowUp.PENDING).order_by("pk"):
+        kept = pending.filter(person=keep, reason=item.reason, status__in=FollowUp.PENDING).first()
+        if kept is None:
+            continue  # moved to keep as it is
+        _fold_follow_up(actor, user, kept, item, now)
+        follow_ups += 1
+    monitorings = 0
+    active = Monitoring.objects.select_for_update().select_related("unit")
+    theirs = active.filter(person=other, status=Monitoring.Status.ACTIVE).first()
+    mine = active.filter(person=keep, status=Monitoring.Status.ACTIVE).first()
+    if theirs is not None and mine is not None:
+        _fold_monitoring(actor, mine, theirs, now)
+        monitorings = 1
+    return {"declarations.followup": follow_ups, "declarations.monitoring": monitorings}
+
+
+def _fold_follow_up(
+    actor: Any, user: Any, kept: FollowUp, item: FollowUp, now: datetime.datetime
+) -> None:
+    before = audit.snapshot(kept, FOLLOW_UP_FIELDS)
+    if item.last_seen > kept.last_seen:
+        kept.declaration = item.declaration or kept.declaration
+        kept.diary_entry = item.diary_entry or kept.diary_entry
+    kept.signals += item.signals
+    kept.first_seen = min(kept.first_seen, item.first_seen)
+    kept.last_seen = max(kept.last_seen, item.last_seen)
+    if kept.status == FollowUp.Status.OPEN and item.status == FollowUp.Status.IN_PROGRESS:
+        kept.status = FollowUp.Status.IN_PROGRESS
+        kept.assigned_to_id = item.assigned_to_id
+    kept.note = "\n".join(filter(None, [kept.note, item.note]))
+    kept.save(update_fields=list(FOLLOW_UP_FIELDS))
+    audit.record(
+        actor=actor,
+        verb="fold_follow_up",
+        target=kept,
+        unit_path=kept.unit.path,
+        changes=audit.diff(before, audit.snapshot(kept, FOLLOW_UP_FIELDS)),
+        extra={"folded": str(item.public_id)},
+    )
+    closing = audit.snapshot(item, ("status", "note"))
+    item.status = FollowUp.Status.DISMISSED
+    folded = _("Two records of this person were merged; this follow-up goes on in another.")
+    item.note = "\n".join(filter(None, [item.note, folded]))
+    item.resolved_at = now
+    item.resolved_by = user
+    item.save(update_fields=["status", "note", "resolved_at", "resolved_by"])
+    audit.record(
+        actor=actor,
+        verb="resolve_follow_up",
+        target=item,
+        unit_path=item.unit.path,
+        changes=audit.diff(closing, audit.snapshot(item, ("status", "note"))),
+        extra={"folded_into": str(kept.public_id)},
+    )
+
+
+def _fold_monitoring(
+    actor: Any, mine: Monitoring, theirs: Monitoring, now: datetime.datetime
+) -> None:
+    before = audit.snapshot(mine, MONITORING_FIELDS)
+    mine.starts_on = min(mine.starts_on, theirs.starts_on)
+    mine.ends_on = max(mine.ends_on, theirs.ends_on)
+    mine.note = "; ".join(dict.fromkeys(filter(None, [mine.note, theirs.note])))[:255]
+    mine.save(update_fields=list(MONITORING_FIELDS))
+    days = mine.entries.values("day")
+    carried = (
+        DiaryEntry.objects.filter(monitoring=theirs).exclude(day__in=days).update(monitoring=mine)
+    )
+    audit.record(
+        actor=actor,
+        verb="fold_monitoring",
+        target=mine,
+        unit_path=mine.unit.path,
+        changes=audit.diff(before, audit.snapshot(mine, MONITORING_FIELDS)),
+        extra={"folded": str(theirs.public_id), "diary_days": carried},
+    )
+    theirs.status = Monitoring.Status.ENDED
+    theirs.ended_at = now
+    theirs.merged_into = mine
+    theirs.save(update_fields=["status", "ended_at", "merged_into"])
+    audit.record(
+        actor=actor,
+        verb="end_monitoring",
+        target=theirs,
+        unit_path=theirs.unit.path,
+        extra={"folded_into": str(mine.public_id)},
+    )
+
+
 # --- forms -----------------------------------------------------------------------------------
 
 

@@ -222,6 +222,18 @@ class Monitoring(PublicIdModel):
         db_constraint=False,
     )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("continued in"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "Ended because two records of the person were merged: their diary goes on in "
+            "this monitoring, and this one's link opens it."
+        ),
+    )
     is_synthetic = models.BooleanField(_("synthetic"), default=False)
 
     objects = MonitoringQuerySet.as_manager()

@@ -31,6 +31,8 @@ from vungxanh.declarations.questions import flags_of
 from vungxanh.people.identity import normalize_name
 
 RECEIPT_KEY = "declarations_receipt"
+#: How many merges a diary link follows (a merge of a merged record is unusual).
+MAX_MERGE_HOPS = 5
 STALE_FORM = _(
     "This page was open for too long, or your browser's cookies were cleared, so it was not "
     "sent. Your answers are still here: check them and send again."
@@ -191,10 +193,18 @@ def declare_done(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # checked in the view (_stale), as for the declaration
 @require_http_methods(["GET", "POST"])
 def diary(request: HttpRequest, token: str) -> HttpResponse:
-    """A person under monitoring records their day through their secret link."""
+    """A person under monitoring records their day through their secret link. The link of a
+    monitoring folded into another when two records of the person were merged opens that
+    one (the person keeps the link they were given)."""
     monitoring = get_object_or_404(
         Monitoring.objects.select_related("person", "unit"), access_token=token
     )
+    hops = 0
+    while monitoring.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        monitoring = Monitoring.objects.select_related("person", "unit").get(
+            pk=monitoring.merged_into_id
+        )
+        hops += 1
     definition = actions.form_in_force(FormKind.DIARY)
     today = timezone.localdate()
     entry = monitoring.entries.filter(day=today).first()

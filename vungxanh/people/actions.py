@@ -10,10 +10,12 @@ or, for :func:`identify_person` only, ``None``: an anonymous resident on a publi
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from importlib import import_module
 from typing import Any
 
 from django.apps import apps
@@ -21,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 
 from vungxanh.core import audit
@@ -71,7 +74,8 @@ PERSON_FIELDS = (
     "relation_to_head",
     "is_self_declared",
 )
-#: Fields a merge copies from the merged record when the kept one has them empty.
+#: Fields a merge copies from the merged record when the kept one has them empty (the
+#: household and the relation to its head are taken together, see :func:`merge_persons`).
 FILLABLE_FIELDS = (
     "cccd",
     "cmnd",
@@ -85,8 +89,6 @@ FILLABLE_FIELDS = (
     "occupation",
     "workplace",
     "pregnancy_week",
-    "household",
-    "relation_to_head",
 )
 #: How alike two folded names must be for a CCCD match to be accepted for a given name.
 SAME_NAME_RATIO = 0.75
@@ -864,6 +866,28 @@ def remove_from_household(*, actor: Any, household: Household, person: Person) -
 
 # --- duplicates ------------------------------------------------------------------------------
 
+#: The function an app's ``actions`` module may define to fold the merged record's
+#: one-per-person records into the kept record's before :func:`merge_persons` moves every
+#: reference: ``fold_merged_person(*, actor, keep, other) -> dict[str, int]`` (counts for the
+#: audit event). Declarations folds pending follow-ups and active monitorings with it.
+MERGE_HOOK = "fold_merged_person"
+
+
+@functools.cache
+def merge_hooks() -> tuple[Callable[..., Mapping[str, int]], ...]:
+    """The :data:`MERGE_HOOK` of every installed app (in ``INSTALLED_APPS`` order), found
+    when first needed: apps that come after people in the dependency order provide them."""
+    hooks = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("vungxanh.") or config.name == __package__:
+            continue
+        if not module_has_submodule(config.module, "actions"):
+            continue
+        hook = getattr(import_module(f"{config.name}.actions"), MERGE_HOOK, None)
+        if callable(hook):
+            hooks.append(hook)
+    return tuple(hooks)
+
 
 def person_references() -> list[models.ForeignKey[Any, Any]]:
     """Every foreign key (and one-to-one) in every installed app that points at Person,
@@ -901,7 +925,14 @@ def _lock_pair(a: Person, b: Person) -> tuple[Person, Person]:
 def merge_persons(*, actor: Any, keep: Person, other: Person) -> Person:
     """``other`` is the same human being as ``keep``: move everything that references
     ``other`` to ``keep``, fill ``keep``'s empty fields from ``other``, and leave ``other``
-    as a stub pointing at ``keep`` (its citizen ID freed)."""
+    as a stub pointing at ``keep`` (its citizen ID freed).
+
+    Records a person may have only once are folded first by the apps that own them
+    (:data:`MERGE_HOOK`): two pending follow-ups for one reason, or two active monitorings,
+    become one. Households: ``keep`` without a household joins ``other``'s; a household
+    ``other`` headed is headed by ``keep`` when ``keep`` belongs to it, and is left without
+    a head otherwise (never headed by a non-member). Other one-per-person records (an active
+    case, an open tracing task) still refuse the merge until they are settled."""
     keep, other = _lock_pair(keep, other)
     require(actor, keep, "change")
     require(actor, other, "change")
@@ -919,10 +950,14 @@ def merge_persons(*, actor: Any, keep: Person, other: Person) -> Person:
             % {"day": timezone.localtime(decision.decided_at).strftime("%d/%m/%Y")}
         )
     before = audit.snapshot(keep, PERSON_FIELDS)
+    folded: dict[str, int] = {}
+    for hook in merge_hooks():
+        folded.update({k: v for k, v in hook(actor=actor, keep=keep, other=other).items() if v})
+    headed = list(Household.objects.select_for_update().filter(head=other).order_by("pk"))
     moved: dict[str, int] = {}
     for field in person_references():
         model = field.model
-        if model in _PAIR_MODELS:
+        if model in _PAIR_MODELS or (model is Household and field.name == "head"):
             continue
         try:
             with transaction.atomic():
@@ -945,10 +980,24 @@ def merge_persons(*, actor: Any, keep: Person, other: Person) -> Person:
     for name in FILLABLE_FIELDS:
         if not getattr(keep, name) and getattr(other, name):
             setattr(keep, name, getattr(other, name))
+    membership = (keep.household_id, keep.relation_to_head)
+    if keep.household_id is None and other.household_id is not None:
+        keep.household_id, keep.relation_to_head = other.household_id, other.relation_to_head
+    elif keep.household_id == other.household_id and not keep.relation_to_head:
+        keep.relation_to_head = other.relation_to_head
+    if any(h.pk == keep.household_id for h in headed):
+        keep.relation_to_head = Relation.HEAD  # the merged record headed keep's household
     keep.comorbidities = list(dict.fromkeys([*keep.comorbidities, *other.comorbidities]))
     keep.priority_groups = list(dict.fromkeys([*keep.priority_groups, *other.priority_groups]))
     keep.is_self_declared = keep.is_self_declared and other.is_self_declared
     keep.save()
+    if (
+        keep.household_id is not None
+        and keep.relation_to_head == Relation.HEAD
+        and (keep.household_id, keep.relation_to_head) != membership
+    ):
+        _make_head(Household.objects.select_for_update().get(pk=keep.household_id), keep)
+    _hand_over_headships(actor, keep, other, headed, moved)
     _carry_pairs(actor, keep, other)
     changes = audit.diff(before, audit.snapshot(keep, PERSON_FIELDS))
     audit.record(
@@ -957,7 +1006,12 @@ def merge_persons(*, actor: Any, keep: Person, other: Person) -> Person:
         target=keep,
         unit_path=keep.residence_unit.path,
         changes=changes,
-        extra={"merged": str(other.public_id), "merged_name": str(other), "moved": moved},
+        extra={
+            "merged": str(other.public_id),
+            "merged_name": str(other),
+            "moved": moved,
+            "folded": folded,
+        },
     )
     audit.record(
         actor=actor,
@@ -968,6 +1022,27 @@ def merge_persons(*, actor: Any, keep: Person, other: Person) -> Person:
     )
     duplicates.find_candidates_for(keep)
     return keep
+
+
+def _hand_over_headships(
+    actor: Any, keep: Person, other: Person, headed: list[Household], moved: dict[str, int]
+) -> None:
+    """The households ``other`` headed: the one ``keep`` now belongs to is headed by
+    ``keep`` (see :func:`merge_persons`); any other is left without a head, recorded, for
+    its area to name one. A head is always a member of the household."""
+    for household in headed:
+        if household.pk == keep.household_id:
+            moved["people.household.head"] = moved.get("people.household.head", 0) + 1
+            continue
+        Household.objects.filter(pk=household.pk).update(head=None, updated_at=timezone.now())
+        audit.record(
+            actor=actor,
+            verb="update_household",
+            target=household,
+            unit_path=Household.objects.select_related("unit").get(pk=household.pk).unit.path,
+            changes={"head": {"before": str(other), "after": None}},
+            extra={"merged": str(other.public_id), "into": str(keep.public_id)},
+        )
 
 
 def _carry_pairs(actor: Any, keep: Person, other: Person) -> None:

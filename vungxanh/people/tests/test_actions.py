@@ -454,6 +454,7 @@ def test_merge_moves_every_reference_and_frees_the_cccd(world):
         comorbidities=["asthma"],
     )
     household = Household.objects.create(unit=world.commune_a2, address="Số 1", head=other)
+    Person.objects.filter(pk=other.pk).update(household=household, relation_to_head="head")
     stub = PersonFactory.create(residence_unit=world.commune_a, cccd=None, merged_into=other)
     third = PersonFactory.create(residence_unit=world.commune_a)
     actions.mark_not_duplicate(actor=officer, person_a=other, person_b=third)
@@ -469,7 +470,8 @@ def test_merge_moves_every_reference_and_frees_the_cccd(world):
     assert keep.cccd == cccd  # filled in from the merged record
     assert keep.phone == other.phone
     assert keep.comorbidities == ["asthma"]
-    assert household.head == keep  # a hidden foreign key (related_name="+") moved too
+    assert household.head == keep  # keep joined the household the merged record headed
+    assert (keep.household, keep.relation_to_head) == (household, "head")
     assert stub.merged_into == keep
     assert NotDuplicate.objects.filter(person_a=min(keep, third, key=lambda p: p.pk)).exists()
     event = AuditEvent.objects.get(verb="merge_persons")
