@@ -105,6 +105,11 @@ def _exposure_summary(exposures: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: The strength of a household contact (the proposals' scale: minutes × weights); shared
+#: check-ins may make it stronger still.
+HOUSEHOLD_STRENGTH = 1000.0
+
+
 def household_members(case: Case) -> list[Person]:
     """Members of the case's household (the first F1 to look at)."""
     person = case.person
@@ -148,12 +153,16 @@ def decide_proposal(
     )
     if contact is None:
         exposures = services.f1_exposure(case, person.pk, now)
-        if exposures:
+        if person.household_id and person.household_id == case.person.household_id:
+            # One proposal, the strongest evidence kept: a household member is a household
+            # contact, and the check-ins they shared with the case elsewhere stay recorded.
+            fields = _exposure_summary(exposures) if exposures else {}
+            fields["exposure_type"] = ExposureType.HOUSEHOLD
+            fields["strength"] = max(HOUSEHOLD_STRENGTH, fields.get("strength", 0.0))
+            origin = Contact.Origin.HOUSEHOLD
+        elif exposures:
             fields = _exposure_summary(exposures)
             origin = Contact.Origin.CHECKIN
-        elif person.household_id and person.household_id == case.person.household_id:
-            fields = {"exposure_type": ExposureType.HOUSEHOLD, "strength": 1000.0}
-            origin = Contact.Origin.HOUSEHOLD
         else:
             raise ValidationError(
                 _(

@@ -6,7 +6,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -77,13 +77,24 @@ class CandidatePage:
 #: Statement texts built once per (rule set, dialect, shape): the rules only change the
 #: text through their per-kind minimums and weights (as parameters). Keyed by the identity of
 #: the parsed rules object, which ``rules_of`` keeps for the life of the process.
-_F1_TEXT: dict[tuple[int, bool, bool, bool], tuple[TracingRules, str, dict[str, Any]]] = {}
+_F1_TEXT: dict[tuple[int, bool, bool, bool, str], tuple[TracingRules, str, dict[str, Any]]] = {}
+
+#: A member of the case's household (the inner value is computed once per statement).
+_IN_HOUSEHOLD = (
+    "EXISTS (SELECT 1 FROM people_person hp WHERE hp.id = a.person_id AND hp.household_id = "
+    "(SELECT cp.household_id FROM people_person cp WHERE cp.id = %(person)s))"
+)
+
+#: Which proposals a page holds: everyone but the case's household ("apart": the household
+#: is proposed first, on its own rows), only the household ("only": the check-in evidence of
+#: those rows), or everyone ("any").
+Household = Literal["apart", "only", "any"]
 
 
 def _f1_text(
-    rules: TracingRules, d: Dialect, paged: bool, exclude_decided: bool
+    rules: TracingRules, d: Dialect, paged: bool, exclude_decided: bool, household: Household
 ) -> tuple[str, dict[str, Any]]:
-    key = (id(rules), d.pg, paged, exclude_decided)
+    key = (id(rules), d.pg, paged, exclude_decided, household)
     cached = _F1_TEXT.get(key)
     if cached is not None and cached[0] is rules:
         return cached[1], cached[2]
@@ -101,19 +112,24 @@ def _f1_text(
         WHERE ci.person_id = %(person)s AND ci.check_in >= %(ws_lo)s AND ci.check_in < %(we)s
           AND ci.check_out > %(ws)s"""  # noqa: S608 (fixed fragments; values are parameters)
     scored, params = _scored_sql(d, rules)
-    decided = (
-        "WHERE NOT EXISTS (SELECT 1 FROM cases_contact x WHERE x.case_id = %(case)s "
-        "AND x.person_id = a.person_id AND x.degree = 1)"
-        if exclude_decided
-        else ""
-    )
+    conditions = []
+    if exclude_decided:
+        conditions.append(
+            "NOT EXISTS (SELECT 1 FROM cases_contact x WHERE x.case_id = %(case)s "
+            "AND x.person_id = a.person_id AND x.degree = 1)"
+        )
+    if household == "apart":
+        conditions.append(f"NOT {_IN_HOUSEHOLD}")
+    elif household == "only":
+        conditions.append(_IN_HOUSEHOLD)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     paging = "LIMIT %(limit)s OFFSET %(offset)s" if paged else ""
     sql = f"""
     WITH f AS ({f_sql}),
     pairs AS ({_pairs_sql(d, rules, "f", "")}),
     {scored},
     ranked AS (
-        SELECT a.*, COUNT(*) OVER () AS total FROM agg a {decided}
+        SELECT a.*, COUNT(*) OVER () AS total FROM agg a {where}
         ORDER BY a.score DESC, a.person_id {paging}
     )
     {_HYDRATE}"""  # noqa: S608 (fixed fragments; values are parameters)
@@ -130,13 +146,14 @@ def f1_sql(
     offset: int = 0,
     now: datetime.datetime | None = None,
     exclude_decided: bool = True,
+    household: Household = "apart",
 ) -> tuple[str, dict[str, Any]]:
     """The one statement behind :func:`f1_candidates` (the benchmark runs it bare too)."""
     d = Dialect()
     rules = rules_for(case)
     start, end = infectious_window(case, now)
     stay = checkin_rules.max_stay()
-    sql, static = _f1_text(rules, d, limit is not None, exclude_decided)
+    sql, static = _f1_text(rules, d, limit is not None, exclude_decided, household)
     params = dict(static)
     params.update(_interval_params(d, rules))  # the longest stay may change: not cached
     params.update(
@@ -185,13 +202,16 @@ def f1_candidates(
     offset: int = 0,
     limit: int | None = None,
     now: datetime.datetime | None = None,
+    household: Household = "apart",
 ) -> CandidatePage:
     """Everyone whose check-ins overlap the case's in its infectious window (by the rule
     set's contact rule and minimum per venue kind), not yet confirmed or dismissed, ranked by
-    strength; one page of ``limit`` (default: the rule set's page size)."""
+    strength; one page of ``limit`` (default: the rule set's page size). Members of the
+    case's household are left out (``household="apart"``: they are proposed as the
+    household, once) unless asked for (``"only"``, ``"any"``)."""
     rules = rules_for(case)
     size = limit if limit is not None else rules.proposal_page_size
-    sql, params = f1_sql(case, limit=size, offset=offset, now=now)
+    sql, params = f1_sql(case, limit=size, offset=offset, now=now, household=household)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         total, items = _candidates(cursor.fetchall())

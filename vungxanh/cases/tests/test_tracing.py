@@ -449,3 +449,40 @@ def test_f2_are_ranked_strongest_first_and_capped_by_the_rule_set(world, f0, mar
     assert shown == sorted(shown)
     assert "Cà Phê 10 Phút" not in html
     assert "Chợ Đêm 60 Phút" not in html
+
+
+def test_a_household_member_who_also_shared_a_place_is_proposed_once(world, client_as):
+    """The wife was also at the restaurant with the case: one row, the household's, with
+    the 40 minutes there shown on it; confirming her records a household contact that
+    keeps those check-ins."""
+    head, wife, child = make_household(
+        world.commune_a, "Hoàng Văn Chủ", "Lý Thị Vợ", "Hoàng Văn Con"
+    )
+    stranger = make_person(world.commune_a2, "Khách Lạ")
+    quan = make_venue(world.commune_a, "Quán Lẩu Dê", kind="restaurant")
+    check_in(head, quan, at(D, "18:00"), at(D, "19:00"))
+    check_in(wife, quan, at(D, "18:20"), at(D, "19:00"))
+    check_in(stranger, quan, at(D, "18:30"), at(D, "19:00"))
+    case = make_case(head)
+    page = services.f1_candidates(case)
+    assert names(page) == ["Khách Lạ"]
+    assert page.total == 1
+    assert names(services.f1_candidates(case, household="only")) == ["Lý Thị Vợ"]
+    html = client_as("district_a").get(f"/cases/{case.public_id}/").content.decode()
+    proposals = html[html.index('id="proposals"') :]
+    proposals = proposals[: proposals.index("</table>")]
+    assert proposals.count(f'id="p-{wife.public_id}"') == 1
+    assert proposals.count(f'id="p-{child.public_id}"') == 1
+    assert proposals.count(f'id="p-{stranger.public_id}"') == 1
+    wife_row = proposals[proposals.index(f'id="p-{wife.public_id}"') :]
+    wife_row = wife_row[: wife_row.index("</tr>")]
+    assert "Hộ gia đình" in wife_row
+    assert "Quán Lẩu Dê" in wife_row
+    assert '<td class="num">40</td>' in wife_row
+    contact = actions.decide_proposal(actor=SYSTEM, case=case, person=wife, confirm=True)
+    assert contact.exposure_type == "household"
+    assert contact.origin == Contact.Origin.HOUSEHOLD
+    assert contact.strength == 1000
+    assert contact.overlap_minutes == 40
+    assert contact.venue == quan
+    assert Contact.objects.filter(case=case, person=wife).count() == 1

@@ -39,11 +39,13 @@ def _offset(request: AuthedHttpRequest) -> int:
 
 
 def proposal_context(request: AuthedHttpRequest, case: Case, offset: int = 0) -> dict[str, Any]:
-    """One page of F1 proposals, strongest first: on the first page the household and the
-    stored proposals (interview), then the check-in overlaps; "show more" asks for the
-    next page. Never a wall of thousands. Showing them is audited."""
-    page = services.f1_candidates(case, offset=offset)
+    """One page of F1 proposals, strongest first: on the first page the household (with the
+    check-ins its members shared with the case) and the stored proposals (interview), then
+    the check-in overlaps of everyone else; "show more" asks for the next page. Each person
+    appears once. Never a wall of thousands. Showing them is audited."""
+    page = services.f1_candidates(case, offset=offset)  # the household left out
     household: list[Person] = []
+    shared: dict[int, services.Candidate] = {}
     stored: list[Contact] = []
     if offset == 0:
         decided = set(
@@ -62,6 +64,13 @@ def proposal_context(request: AuthedHttpRequest, case: Case, offset: int = 0) ->
             for p in actions.household_members(case)
             if p.pk not in decided and p.pk not in stored_ids
         ]
+        if household:
+            # Household members who also shared a place with the case: one row each, the
+            # household's, with the check-ins shown on it.
+            shared = {
+                c.person_id: c
+                for c in services.f1_candidates(case, household="only", limit=len(household)).items
+            }
     # Proposals who are cases already: named by number only when the official may open
     # that case.
     already = list(
@@ -90,7 +99,7 @@ def proposal_context(request: AuthedHttpRequest, case: Case, offset: int = 0) ->
         "case": case,
         "page": page,
         "rows": [(p, known.get(p.person_id, "")) for p in page.items],
-        "household": household,
+        "household": [(p, shared.get(p.pk)) for p in household],
         "stored": stored,
         "offset": offset,
         "can_change": case.is_confirmed and can(request, case),
