@@ -29,6 +29,7 @@ from vungxanh.labs.models import (
     SamplingSite,
     TestingRuleSet,
     TestKind,
+    area_roots,
 )
 from vungxanh.people.identity import IdentityError, fold_name, normalize_phone, parse_cccd_qr
 from vungxanh.people.models import Person
@@ -654,7 +655,7 @@ class SamplingSiteForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        paths = scope_of(actor).paths("labs.add_samplingsite", "add")
+        paths = area_roots(scope_of(actor), "labs.add_samplingsite", "add")
         units = AdminUnit.objects.current().filter(level=AdminUnit.Level.COMMUNE)
         if not scope_of(actor).unrestricted:
             units = units.filter(path_prefix_q("path", paths))
@@ -712,7 +713,7 @@ class RuleSetForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        paths = scope_of(actor).paths("labs.add_testingruleset", "add")
+        paths = area_roots(scope_of(actor), "labs.add_testingruleset", "add")
         units = AdminUnit.objects.current().filter(level__lte=AdminUnit.Level.DISTRICT)
         if not scope_of(actor).unrestricted:
             units = units.filter(path_prefix_q("path", paths))

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from vungxanh.core.scoping import OutOfScope, require, scope_of
 from vungxanh.geo.models import AdminUnit
 from vungxanh.labs.models import (
     Laboratory,
     Result,
     Sample,
     SamplingTask,
+    area_roots,
 )
 
 LAB_FIELDS = ("single_capacity", "pooled_capacity", "plate_wells", "control_wells", "is_active")
@@ -38,6 +41,28 @@ CT_MIN, CT_MAX = Decimal("0.1"), Decimal("50")
 
 def lab_path(lab: Laboratory) -> str:
     return lab.facility.unit.path
+
+
+def require_area(actor: Any, perm: str, unit_path: str) -> None:
+    """Re-check a write that concerns an area (a sampling site, a rule set for a district):
+    it needs a grant of ``perm`` over the unit that is not tied to a facility. A laboratory
+    technician's assignment names a unit too, but gives them a say over their laboratory
+    only, not over the communes' sites or the province's rules."""
+    scope = scope_of(actor)
+    if scope.unrestricted:
+        return
+    if not any(unit_path.startswith(root) for root in area_roots(scope, perm, "add")):
+        raise OutOfScope()
+
+
+def check_lab(actor: Any, lab: Laboratory | None, field: str = "lab") -> None:
+    """A laboratory a user chose to send tubes to (at collection, or as a site's default):
+    one they may use (as the forms offer them), and still taking samples."""
+    if lab is None:
+        return
+    require(actor, lab, "view")
+    if not Laboratory.objects.active().filter(pk=lab.pk).exists():
+        raise ValidationError({field: _("This laboratory no longer takes samples.")})
 
 
 def commune_ids(unit_ids: Iterable[int]) -> dict[int, int]:

@@ -20,6 +20,7 @@ from vungxanh.labs import bridge, codes
 from vungxanh.labs.actions.common import (
     RESULT_FIELDS,
     SAMPLE_AUDIT_FIELDS,
+    check_lab,
     close_as_resampled,
     commune_of,
     lab_path,
@@ -56,16 +57,6 @@ def _check_collected_at(collected_at: datetime.datetime, now: datetime.datetime)
         )
 
 
-def _check_lab(actor: Any, lab: Laboratory | None) -> None:
-    """The laboratory a collector chose: one they may use (as the form offers them), and
-    still taking samples."""
-    if lab is None:
-        return
-    require(actor, lab, "view")
-    if not Laboratory.objects.active().filter(pk=lab.pk).exists():
-        raise ValidationError({"lab": _("This laboratory no longer takes samples.")})
-
-
 @transaction.atomic
 def collect_sample(
     *,
@@ -93,7 +84,7 @@ def collect_sample(
     now = timezone.now()
     collected_at = collected_at or now
     _check_collected_at(collected_at, now)
-    _check_lab(actor, lab)
+    check_lab(actor, lab)
     if site is not None:
         unit = site.unit
         lab = lab or site.default_lab
@@ -213,7 +204,7 @@ def collect_screening_batch(
     _check_collected_at(collected_at, now)
     if reason not in Reason.values:
         raise ValidationError({"reason": _("Unknown reason.")})
-    _check_lab(actor, lab)
+    check_lab(actor, lab)
     if site is not None:
         unit, lab = site.unit, lab or site.default_lab
     require_unit(actor, "labs.add_sample", unit.path)

@@ -15,7 +15,9 @@ from vungxanh.core.scoping import require, require_unit
 from vungxanh.geo.models import AdminUnit, Facility
 from vungxanh.labs.actions.common import (
     LAB_FIELDS,
+    check_lab,
     lab_path,
+    require_area,
 )
 from vungxanh.labs.models import (
     Laboratory,
@@ -81,6 +83,8 @@ def update_laboratory(*, actor: Any, lab: Laboratory, **values: Any) -> Laborato
     for name, value in values.items():
         setattr(lab, name, value)
     _check_plate(lab.plate_wells, lab.control_wells)
+    # The fields' own bounds (no negative capacity), as a message rather than a refused row.
+    lab.full_clean(exclude=["facility"], validate_unique=False, validate_constraints=False)
     lab.save(update_fields=list(values))
     changes = audit.diff(before, audit.snapshot(lab, LAB_FIELDS))
     if changes:
@@ -105,11 +109,16 @@ def create_sampling_site(
     default_lab: Laboratory | None = None,
     is_synthetic: bool = False,
 ) -> SamplingSite:
-    require_unit(actor, "labs.add_samplingsite", unit.path)
+    require_area(actor, "labs.add_samplingsite", unit.path)
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": _("Give the site a name.")})
-    if SamplingSite.objects.filter(unit=unit, name__iexact=name).exists():
+    if kind not in SamplingSite.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of site.")})
+    check_lab(actor, default_lab, "default_lab")
+    # Compared here, not with ``iexact``: SQLite folds the case of ASCII letters only ("KIỂM").
+    taken = SamplingSite.objects.filter(unit=unit).values_list("name", flat=True)
+    if any(" ".join(other.split()).casefold() == name.casefold() for other in taken):
         raise ValidationError(
             {"name": _("%(unit)s already has a site of that name.") % {"unit": unit.name}}
         )
@@ -155,7 +164,7 @@ RULE_FIELDS = (
 def create_rule_set(*, actor: Any, unit: AdminUnit, **values: Any) -> TestingRuleSet:
     """A new version of the testing rules for ``unit`` and everything under it, from
     ``valid_from`` (now or later: history is never rewritten)."""
-    require_unit(actor, "labs.add_testingruleset", unit.path)
+    require_area(actor, "labs.add_testingruleset", unit.path)
     now = timezone.now()
     valid_from: datetime.datetime = values.get("valid_from") or now
     if valid_from < now - datetime.timedelta(minutes=5):

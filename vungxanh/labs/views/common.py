@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from vungxanh.core.http import AuthedHttpRequest
 from vungxanh.core.scoping import require_perm, scope_of
-from vungxanh.labs.models import Laboratory, LaboratoryQuerySet
+from vungxanh.labs.models import Laboratory, LaboratoryQuerySet, area_roots
 
 
 def labs_for(request: AuthedHttpRequest, action: str = "view") -> LaboratoryQuerySet:
@@ -37,13 +37,21 @@ def pick_lab(request: AuthedHttpRequest, action: str = "change") -> tuple[Labora
     return (choices[0] if len(choices) == 1 else None), labs
 
 
+def may_add_in_area(user: Any, perm: str) -> bool:
+    """Does ``user`` hold ``perm`` over an area (not only through a laboratory they work
+    for)? Sampling sites and rule sets are the areas' officials' (``require_area``)."""
+    scope = scope_of(user)
+    return scope.unrestricted or bool(area_roots(scope, perm, "add"))
+
+
 def tabs(request: HttpRequest) -> dict[str, bool]:
-    scope = scope_of(getattr(request, "user", None))
+    user = getattr(request, "user", None)
+    scope = scope_of(user)
     return {
         "can_collect": scope.has_perm("labs.add_sample"),
         "can_lab": scope.has_perm("labs.change_laboratory"),
-        "can_rules": scope.has_perm("labs.add_testingruleset"),
-        "can_sites": scope.has_perm("labs.add_samplingsite"),
+        "can_rules": may_add_in_area(user, "labs.add_testingruleset"),
+        "can_sites": may_add_in_area(user, "labs.add_samplingsite"),
     }
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from vungxanh.core.http import AuthedHttpRequest
 from vungxanh.core.pagination import paginate
-from vungxanh.core.scoping import object_view, require_perm, scope_of
+from vungxanh.core.scoping import OutOfScope, object_view, require_perm, scope_of
 from vungxanh.labs import actions
 from vungxanh.labs.forms import (
     LaboratoryForm,
@@ -24,7 +24,7 @@ from vungxanh.labs.forms import (
 from vungxanh.labs.models import Laboratory, SamplingSite, TestingRuleSet
 from vungxanh.labs.queries import lab_usage
 from vungxanh.labs.rules import rules_for
-from vungxanh.labs.views.common import labs_for, render_labs, require_labs
+from vungxanh.labs.views.common import labs_for, may_add_in_area, render_labs, require_labs
 
 LAB_SETTINGS = ("single_capacity", "pooled_capacity", "plate_wells", "control_wells")
 
@@ -95,11 +95,11 @@ def laboratory_detail(request: AuthedHttpRequest, public_id: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def site_list(request: AuthedHttpRequest) -> HttpResponse:
     require_labs(request)
-    can_add = scope_of(request.user).has_perm("labs.add_samplingsite")
+    can_add = may_add_in_area(request.user, "labs.add_samplingsite")
     form = SamplingSiteForm(request.POST or None, actor=request.user) if can_add else None
     if request.method == "POST":
-        require_perm(request.user, "labs.add_samplingsite")
-        assert form is not None
+        if form is None:
+            raise OutOfScope()
         if form.is_valid():
             try:
                 site = actions.create_sampling_site(actor=request.user, **form.cleaned_data)
@@ -122,7 +122,7 @@ def site_list(request: AuthedHttpRequest) -> HttpResponse:
 def ruleset_list(request: AuthedHttpRequest) -> HttpResponse:
     require_labs(request)
     rule_sets = TestingRuleSet.objects.restrict(request.user, "view").select_related("unit")
-    can_add = scope_of(request.user).has_perm("labs.add_testingruleset")
+    can_add = may_add_in_area(request.user, "labs.add_testingruleset")
     current = rules_for(None)
     form = None
     if can_add:
@@ -130,8 +130,8 @@ def ruleset_list(request: AuthedHttpRequest) -> HttpResponse:
             request.POST or None, actor=request.user, initial=RuleSetForm.initial_from(current)
         )
     if request.method == "POST":
-        require_perm(request.user, "labs.add_testingruleset")
-        assert form is not None
+        if form is None:
+            raise OutOfScope()
         if form.is_valid():
             data = dict(form.cleaned_data)
             unit = data.pop("unit")
