@@ -57,7 +57,7 @@ def _correct(request: Request, target: Pool | Sample) -> Response:
         reason=data.validated_data["reason"],
         expected=data.validated_data.get("expected"),
     )
-    return Response(ResultCorrectionSerializer(correction).data)
+    return Response(ResultCorrectionSerializer(correction, context={"request": request}).data)
 
 
 class LaboratoryViewSet(ScopedReadOnlyViewSet):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from vungxanh.labs import bridge
 from vungxanh.labs.models import Laboratory, Pool, ResultCorrection, Run, Sample, SamplingTask
 
 
@@ -201,9 +204,14 @@ class CorrectionInputSerializer(serializers.Serializer[Any]):
 
 
 class ResultCorrectionSerializer(serializers.ModelSerializer[ResultCorrection]):
+    """A correction and what followed. The case it concerned (its id and label) is named only
+    to a user who may see that case, as on the pages; others read what became of it."""
+
     corrected_by = serializers.CharField(
         source="corrected_by.username", read_only=True, allow_null=True
     )
+    consequences = serializers.SerializerMethodField()
+    case_ref = serializers.SerializerMethodField()
 
     class Meta:
         model = ResultCorrection
@@ -219,3 +227,30 @@ class ResultCorrectionSerializer(serializers.ModelSerializer[ResultCorrection]):
             "case_ref",
         ]
         read_only_fields = fields
+
+    def _case_visible(self, obj: ResultCorrection) -> bool:
+        ref = obj.case_ref or ((obj.consequences or {}).get("case") or {}).get("case")
+        if not ref:
+            return False
+        seen: dict[int, bool] = self.context.setdefault("_cases_visible", {})
+        if obj.pk not in seen:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            seen[obj.pk] = user is not None and bridge.case_for(user, ref) is not None
+        return seen[obj.pk]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_consequences(self, obj: ResultCorrection) -> dict[str, Any]:
+        done = dict(obj.consequences or {})
+        case = done.get("case")
+        if case and not self._case_visible(obj):
+            done["case"] = {k: v for k, v in case.items() if k not in HIDDEN_CASE_KEYS}
+        return done
+
+    @extend_schema_field(OpenApiTypes.UUID)
+    def get_case_ref(self, obj: ResultCorrection) -> str | None:
+        return str(obj.case_ref) if obj.case_ref and self._case_visible(obj) else None
+
+
+#: What names the case in a correction's consequences (shown to those who may see the case).
+HIDDEN_CASE_KEYS = frozenset({"case", "case_label"})

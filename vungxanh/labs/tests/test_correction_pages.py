@@ -145,3 +145,40 @@ def test_a_nan_ct_on_the_result_form_is_a_message_not_an_error(client_as, world,
         assert "không phải giá trị Ct" in text(response), ct
     sample.refresh_from_db()
     assert sample.result == "pending"
+
+
+@CASES
+def test_the_api_names_the_case_only_to_those_who_may_see_it(api_as, world, lab):
+    from vungxanh.cases.models import Case
+
+    sample = make_sample(PersonFactory.create(residence_unit=world.commune_a), lab=lab)
+    actions.record_result(
+        actor=world.user("lab_tech"), target=sample, result="positive", ct=Decimal("20")
+    )
+    case = Case.objects.get()
+    url = f"/api/v1/labs/samples/{sample.public_id}/correct/"
+    # The laboratory has no access to cases: what became of it, not which case it was.
+    response = api_as("lab_tech").post(
+        url, {"result": "negative", "reason": "Nhầm ống", "expected": "positive"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["consequences"]["case"] == {"outcome": "discarded"}
+    assert body["case_ref"] is None
+    text = response.content.decode()
+    assert str(case.public_id) not in text
+    assert str(case) not in text
+    # The province officer, who may see the case, reads its id and number.
+    response = api_as("province_officer").post(
+        url,
+        {"result": "positive", "ct": "20", "reason": "Đúng là dương tính", "expected": "negative"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["consequences"]["case"] == {
+        "case": str(case.public_id),
+        "case_label": str(case),
+        "outcome": "reinstated",
+    }
+    assert body["case_ref"] == str(case.public_id)
