@@ -344,7 +344,13 @@ def update_case(
     before = audit.snapshot(case, CASE_FIELDS)
     new_onset = None if clear_onset else (onset_date or case.onset_date)
     new_sample = sample_date or case.sample_date
-    check_dates(sample_date=new_sample, onset_date=new_onset, isolated_at=isolated_at, now=now)
+    # The dates are checked as they will be: new dates against the isolation on record.
+    check_dates(
+        sample_date=new_sample,
+        onset_date=new_onset,
+        isolated_at=isolated_at if isolated_at is not None else case.isolated_at,
+        now=now,
+    )
     case.onset_date = new_onset
     case.sample_date = new_sample
     if isolated_at is not None:

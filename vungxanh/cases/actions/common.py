@@ -132,7 +132,9 @@ def check_dates(
     elif (
         anchor
         and isolated_at
-        and isolated_at.date() < anchor - datetime.timedelta(days=PAST_TOLERANCE_DAYS)
+        # The local day: a value from the API or the database is in UTC, where 06:00 in
+        # Hạ Long is still the day before.
+        and timezone.localdate(isolated_at) < anchor - datetime.timedelta(days=PAST_TOLERANCE_DAYS)
     ):
         errors["isolated_at"] = _(
             "The isolation time is long before the onset or sample date; check it."
