@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vungxanh.core import audit
+from vungxanh.core import audit, ratelimit
 from vungxanh.core.scoping import OutOfScope, require, require_unit, scope_of
 from vungxanh.geo.models import AdminUnit
 from vungxanh.people.identity import IdentityError, parse_cccd_qr
@@ -37,7 +37,7 @@ from vungxanh.venues.models import (
     VenueKind,
     VenueMember,
 )
-from vungxanh.venues.signing import QrError, parse_person_qr
+from vungxanh.venues.signing import QrError, parse_person_qr, verify_venue
 
 MAX_BATCH = 500
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed by hand
@@ -791,18 +791,28 @@ def check_in(
     venue: Venue,
     person: Person,
     source: str,
+    venue_token: str = "",
     client_uuid: uuid_module.UUID | None = None,
     now: datetime.datetime | None = None,
 ) -> CheckInOutcome:
     """Check a person in now. Residents check themselves in (``actor`` None, source
-    resident_scan, after the venue QR was verified); staff and officials check visitors in
-    at venues they may record for. Retrying with the same ``client_uuid`` and tapping twice
-    at the same venue never make a second row; checking in elsewhere ends the open visit."""
+    resident_scan) with the token of the venue's QR code they scanned (``venue_token``, the
+    last part of ``/q/<code>/<token>/``), verified here: without a genuine token of the
+    venue's current QR the check-in is refused (``venue_qr``). Staff and officials check
+    visitors in at venues they may record for. Retrying with the same ``client_uuid`` and
+    tapping twice at the same venue never make a second row; checking in elsewhere ends the
+    open visit."""
     now = now or timezone.now()
     venue = Venue.objects.select_related("unit").get(pk=venue.pk)
     if source == CheckIn.Source.RESIDENT_SCAN:
         if actor is not None and getattr(actor, "pk", None) is not None:
             raise ValueError("a resident checks themselves in: actor must be None")
+        try:
+            scanned = verify_venue(venue.code, venue_token, require_active=False)
+        except QrError as exc:
+            raise CheckInRefused("venue_qr", exc.message) from exc
+        if scanned.pk != venue.pk:
+            raise CheckInRefused("venue_qr", QrError("tampered").message)
     elif not may_record_at(actor, venue):
         raise OutOfScope()
     if venue.status != Venue.Status.ACTIVE:
@@ -914,9 +924,56 @@ def current_person(public_id: uuid_module.UUID) -> Person | None:
     return person
 
 
-def person_from_scan(*, actor: Any, text: str, venue: Venue) -> tuple[Person, str]:
+#: Chip ID card QRs whose name or date of birth disagree with the record of their number
+#: (``card_mismatch``), per user and hour, on the staff scan page and the upload API
+#: together. Past this many the user's ID card scans are refused until the hour is over
+#: (``card_limit``): staff must not find out, by trying, the name behind a number.
+CARD_MISMATCHES = ratelimit.Limit("venues-card-mismatch", 20, 3600)
+
+
+class CardScans:
+    """What is left of one user's :data:`CARD_MISMATCHES` allowance (read once, then
+    counted down as mismatches are recorded). Actors without a user (the system) have no
+    limit."""
+
+    def __init__(self, actor: Any) -> None:
+        user_id = scope_of(actor).user_id
+        self.who = f"user:{user_id}" if user_id is not None else ""
+        self.left: int | None = None
+
+    def check(self) -> None:
+        """Raise ``card_limit`` when the user may scan no more ID cards this hour."""
+        if not self.who:
+            return
+        if self.left is None:
+            self.left = ratelimit.remaining(CARD_MISMATCHES, self.who)
+        if self.left <= 0:
+            raise ValidationError(
+                _(
+                    "Too many ID card QR codes that do not match their records were scanned "
+                    "from your account in the last hour, so ID card scans are paused for up "
+                    "to an hour. Scan the visitor's personal QR code, or ask them to scan the "
+                    "venue's QR code."
+                ),
+                code="card_limit",
+            )
+
+    def mismatch(self) -> None:
+        """Count one ID card that did not agree with the record of its number."""
+        if not self.who:
+            return
+        ratelimit.hit(CARD_MISMATCHES, self.who)
+        left = CARD_MISMATCHES.limit if self.left is None else self.left
+        self.left = max(0, left - 1)
+
+
+def person_from_scan(
+    *, actor: Any, text: str, venue: Venue, cards: CardScans | None = None
+) -> tuple[Person, str]:
     """The person a scanned QR names (a personal QR, or a chip ID card QR, which creates
-    the person when unknown) and the check-in source it means. Raises ValidationError."""
+    the person when unknown) and the check-in source it means. Raises ValidationError;
+    an ID card QR is refused at once (``card_limit``) when the actor has scanned too many
+    that did not match (``cards``: :class:`CardScans`; callers record the mismatches)."""
     try:
         personal = parse_person_qr(text)
     except QrError as exc:
@@ -933,6 +990,7 @@ def person_from_scan(*, actor: Any, text: str, venue: Venue) -> tuple[Person, st
             _("This is neither a personal QR code nor the QR code of a chip ID card."),
             code="bad_qr",
         )
+    (cards or CardScans(actor)).check()
     try:
         card = parse_cccd_qr(text)
     except IdentityError as exc:
@@ -947,7 +1005,6 @@ def person_from_scan(*, actor: Any, text: str, venue: Venue) -> tuple[Person, st
     return person, CheckIn.Source.CCCD_QR
 
 
-@transaction.atomic
 def check_in_scanned(
     *,
     actor: Any,
@@ -956,11 +1013,35 @@ def check_in_scanned(
     client_uuid: uuid_module.UUID | None = None,
     now: datetime.datetime | None = None,
 ) -> CheckInOutcome:
-    """Venue staff scanned a visitor's personal QR or chip ID card QR."""
+    """Venue staff scanned a visitor's personal QR or chip ID card QR. The identification
+    and the check-in are one transaction; an ID card that does not match the record of its
+    number is counted against the user (:data:`CARD_MISMATCHES`) after that transaction
+    was rolled back, so that the count stays."""
+    cards = CardScans(actor)
+    try:
+        return _check_in_scanned(
+            actor=actor, venue=venue, text=text, cards=cards, client_uuid=client_uuid, now=now
+        )
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == "card_mismatch":
+            cards.mismatch()
+        raise
+
+
+@transaction.atomic
+def _check_in_scanned(
+    *,
+    actor: Any,
+    venue: Venue,
+    text: str,
+    cards: CardScans,
+    client_uuid: uuid_module.UUID | None,
+    now: datetime.datetime | None,
+) -> CheckInOutcome:
     venue = Venue.objects.select_related("unit").get(pk=venue.pk)
     if not may_record_at(actor, venue):
         raise OutOfScope()
-    person, source = person_from_scan(actor=actor, text=text, venue=venue)
+    person, source = person_from_scan(actor=actor, text=text, venue=venue, cards=cards)
     return check_in(
         actor=actor, venue=venue, person=person, source=source, client_uuid=client_uuid, now=now
     )
@@ -1146,6 +1227,7 @@ def record_checkins(
     )
     allowed: dict[str, bool] = {}  # venue code -> may the uploader record there
     full_venues: dict[int, Venue] = {}  # loaded only for chip ID card QRs
+    cards = CardScans(actor)
     recorder_id = getattr(actor, "pk", None)
     venue_paths: set[str] = set()
     for plan in plans:
@@ -1173,13 +1255,15 @@ def record_checkins(
                 if venue.pk not in full_venues:
                     full_venues[venue.pk] = Venue.objects.select_related("unit").get(pk=venue.pk)
                 person, plan.source = person_from_scan(
-                    actor=actor, text=plan.qr, venue=full_venues[venue.pk]
+                    actor=actor, text=plan.qr, venue=full_venues[venue.pk], cards=cards
                 )
                 plan.person_pk = person.pk
             if plan.person_pk is None:
                 raise CheckInRefused("unknown_person")
             check_out_at, automatic = plan_times(venue, plan.check_in, plan.check_out, now)
         except ValidationError as exc:
+            if getattr(exc, "code", None) == "card_mismatch":
+                cards.mismatch()  # stays: this transaction commits, refusals included
             results[plan.index] = _refused(plan.index, {"uuid": str(plan.uuid)}, exc)
             continue
         plan.row = Row(

@@ -185,7 +185,7 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
                 identified = resolve_resident(form)
                 if identified is not None:
                     response = redirect(request.path)
-                    _check_in(request, venue, identified)
+                    _check_in(request, venue, token, identified)
                     _remember(response, identified)
                     return response
         elif action == "forget":
@@ -196,7 +196,7 @@ def venue_checkin(request: HttpRequest, code: str, token: str) -> HttpResponse:
             messages.error(request, _("Tell us who you are first."))
             return redirect(request.path)
         elif action == "checkin":
-            _check_in(request, venue, person)
+            _check_in(request, venue, token, person)
             return redirect(request.path)
         elif action == "checkout":
             checkin = CheckIn.objects.filter(
@@ -239,13 +239,16 @@ def _check_out(request: HttpRequest, checkin: CheckIn, person: Person) -> None:
         messages.success(request, _("You checked out. Thank you!"))
 
 
-def _check_in(request: HttpRequest, venue: Venue, person: Person) -> None:
+def _check_in(request: HttpRequest, venue: Venue, token: str, person: Person) -> None:
+    """Check the resident in with the token of the QR code they scanned (the action
+    verifies it again: the page may have been open while the owner replaced the QR)."""
     try:
         outcome = actions.check_in(
             actor=None,
             venue=venue,
             person=person,
             source=CheckIn.Source.RESIDENT_SCAN,
+            venue_token=token,
             client_uuid=_client_uuid(request),
         )
     except ValidationError as exc:

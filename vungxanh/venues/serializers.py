@@ -68,6 +68,8 @@ class CheckInResultSerializer(serializers.Serializer[dict[str, object]]):
         required=False,
         help_text="When refused: invalid, unknown_venue, inactive_venue, unknown_person, bad_qr, "
         "card_mismatch (an ID card QR whose name or date of birth is not the record's), "
+        "card_limit (too many card_mismatch from this user in the last hour: ID card QRs are "
+        "refused until the hour is over), "
         "future, too_old, checkout_before_checkin, stay_too_long, conflict.",
     )
     message = serializers.CharField(required=False)

@@ -305,7 +305,8 @@ def venue_scan(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
                     client_uuid=form.cleaned_data["uuid"],
                 )
             except ValidationError as exc:
-                result = {"ok": False, "message": " ".join(exc.messages)}
+                code = getattr(exc, "code", None) or "invalid"
+                result = {"ok": False, "reason": code, "message": " ".join(exc.messages)}
             else:
                 checkin = outcome.checkin
                 name = checkin.person.full_name
@@ -323,7 +324,8 @@ def venue_scan(request: AuthedHttpRequest, public_id: str) -> HttpResponse:
                     % {"name": name, "time": when},
                 }
         if wants_json:
-            return JsonResponse(result, status=200 if result["ok"] else 400)
+            status = 200 if result["ok"] else 429 if result.get("reason") == "card_limit" else 400
+            return JsonResponse(result, status=status)
         (messages.success if result["ok"] else messages.error)(request, result["message"])
         return redirect("venues:venue-scan", public_id=venue.public_id)
     today = queries.daily_counts([venue.pk], queries.day_range(1))[venue.pk]

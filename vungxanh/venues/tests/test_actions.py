@@ -10,7 +10,7 @@ from vungxanh.core.models import AuditEvent
 from vungxanh.core.scoping import SYSTEM, OutOfScope
 from vungxanh.venues import actions, rules
 from vungxanh.venues.models import CheckIn, CheckInRuleSet, Venue, VenueMember
-from vungxanh.venues.signing import person_qr_text
+from vungxanh.venues.signing import person_qr_text, venue_token
 from vungxanh.venues.tests.factories import make_checkin, make_person, make_staff, make_venue
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,12 @@ def test_resident_check_in_gets_the_automatic_check_out_of_the_venue_kind(world)
     person = make_person(world.commune_a)
     now = timezone.now()
     outcome = actions.check_in(
-        actor=None, venue=market, person=person, source=CheckIn.Source.RESIDENT_SCAN, now=now
+        actor=None,
+        venue=market,
+        person=person,
+        source=CheckIn.Source.RESIDENT_SCAN,
+        venue_token=venue_token(market),
+        now=now,
     )
     assert outcome.created
     assert outcome.checkin.check_out - outcome.checkin.check_in == datetime.timedelta(minutes=45)
@@ -100,7 +105,12 @@ def test_resident_check_in_gets_the_automatic_check_out_of_the_venue_kind(world)
     # an override longer than the maximum stay is capped at 8 hours
     other = make_person(world.commune_a, "Lê Thị Văn Phòng", sex="female")
     outcome = actions.check_in(
-        actor=None, venue=office, person=other, source=CheckIn.Source.RESIDENT_SCAN, now=now
+        actor=None,
+        venue=office,
+        person=other,
+        source=CheckIn.Source.RESIDENT_SCAN,
+        venue_token=venue_token(office),
+        now=now,
     )
     assert outcome.checkin.check_out - outcome.checkin.check_in == datetime.timedelta(hours=8)
 
@@ -109,13 +119,19 @@ def test_retries_and_double_taps_never_store_two_rows(world):
     venue = make_venue(unit=world.commune_a)
     person = make_person(world.commune_a)
     key = uuid.uuid4()
-    first = actions.check_in(
-        actor=None, venue=venue, person=person, source="resident_scan", client_uuid=key
-    )
-    again = actions.check_in(
-        actor=None, venue=venue, person=person, source="resident_scan", client_uuid=key
-    )
-    tap = actions.check_in(actor=None, venue=venue, person=person, source="resident_scan")
+    token = venue_token(venue)
+
+    def resident_tap(key=None):
+        return actions.check_in(
+            actor=None,
+            venue=venue,
+            person=person,
+            source="resident_scan",
+            venue_token=token,
+            client_uuid=key,
+        )
+
+    first, again, tap = resident_tap(key), resident_tap(key), resident_tap()
     assert first.created
     assert not again.created
     assert not tap.created
@@ -127,9 +143,23 @@ def test_checking_in_elsewhere_ends_the_open_visit(world):
     a, b = make_venue(unit=world.commune_a), make_venue(unit=world.commune_a2)
     person = make_person(world.commune_a)
     start = timezone.now() - datetime.timedelta(minutes=20)
-    first = actions.check_in(actor=None, venue=a, person=person, source="resident_scan", now=start)
+    first = actions.check_in(
+        actor=None,
+        venue=a,
+        person=person,
+        source="resident_scan",
+        venue_token=venue_token(a),
+        now=start,
+    )
     now = start + datetime.timedelta(minutes=20)
-    second = actions.check_in(actor=None, venue=b, person=person, source="resident_scan", now=now)
+    second = actions.check_in(
+        actor=None,
+        venue=b,
+        person=person,
+        source="resident_scan",
+        venue_token=venue_token(b),
+        now=now,
+    )
     first.checkin.refresh_from_db()
     assert second.closed_previous is not None
     assert second.closed_previous.pk == first.checkin.pk
@@ -179,9 +209,50 @@ def test_inactive_venues_refuse_check_ins(world):
     venue = make_venue(unit=world.commune_a, status=Venue.Status.INACTIVE)
     with pytest.raises(actions.CheckInRefused) as info:
         actions.check_in(
-            actor=None, venue=venue, person=make_person(world.commune_a), source="resident_scan"
+            actor=None,
+            venue=venue,
+            person=make_person(world.commune_a),
+            source="resident_scan",
+            venue_token=venue_token(venue),
         )
     assert info.value.reason == "inactive_venue"
+
+
+def test_a_resident_check_in_needs_the_genuine_token_of_the_venues_current_qr(world):
+    """The action verifies the scanned QR itself: a caller that forgets to (or passes the
+    token of another venue, or of a poster the owner replaced) cannot check anybody in."""
+    venue = make_venue(unit=world.commune_a)
+    elsewhere = make_venue(unit=world.commune_a)
+    person = make_person(world.commune_a)
+    old = venue_token(venue)
+    actions.reissue_qr(actor=world.user("commune_a"), venue=venue)
+    venue.refresh_from_db()
+    refused = {
+        "no token": "",
+        "forged": "1." + "A" * 22,
+        "another venue's": venue_token(elsewhere),
+        "replaced poster": old,
+    }
+    for label, token in refused.items():
+        with pytest.raises(actions.CheckInRefused) as info, translation.override("vi"):
+            actions.check_in(
+                actor=None, venue=venue, person=person, source="resident_scan", venue_token=token
+            )
+        assert info.value.reason == "venue_qr", label
+        assert info.value.messages[0] in {
+            "Mã QR này không phải mã thật: chữ ký không khớp. Đừng dùng mã này và hãy báo cho "
+            "địa điểm hoặc trạm y tế xã, phường.",
+            "Mã QR này đã được thay bằng mã mới của địa điểm. Hãy quét áp phích mới ở lối vào.",
+        }, label
+    assert not CheckIn.objects.exists()
+    outcome = actions.check_in(
+        actor=None,
+        venue=venue,
+        person=person,
+        source="resident_scan",
+        venue_token=venue_token(venue),
+    )
+    assert outcome.created
 
 
 def test_staff_scan_personal_qr_and_chip_id_card(world):
@@ -353,7 +424,12 @@ def test_rule_sets_are_versioned_and_apply_from_their_moment(world):
     later = start + datetime.timedelta(minutes=1)
     assert rules.in_force(later).retention_days == 21
     outcome = actions.check_in(
-        actor=None, venue=venue, person=person, source="resident_scan", now=later
+        actor=None,
+        venue=venue,
+        person=person,
+        source="resident_scan",
+        venue_token=venue_token(venue),
+        now=later,
     )
     assert outcome.checkin.check_out - outcome.checkin.check_in == datetime.timedelta(minutes=30)
     assert CheckInRuleSet.objects.count() == 2

@@ -4,6 +4,7 @@ import datetime
 import uuid
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -151,3 +152,68 @@ def test_the_upload_is_documented_in_the_openapi_schema(client, world):
     schema = client.get("/api/schema/").content.decode()
     assert "/api/v1/checkins/" in schema
     assert "CheckInUpload" in schema
+
+
+def _card(person, name: str, birth: str = "15031985") -> str:
+    return f"{person.cccd}||{name}|{birth}|Nam|Tổ 1, Phường Hà Khánh, Thành phố Hạ Long|01012021"
+
+
+def test_id_card_scans_pause_after_too_many_that_do_not_match(client, world):
+    """Staff could otherwise try name after name against a citizen ID number on the scan
+    page or through the API until one is accepted. After CARD_MISMATCHES.limit mismatches
+    in an hour (both paths together), every ID card QR of that user is refused, the
+    matching ones too; personal QRs and other users go on."""
+    from vungxanh.accounts.actions import issue_token
+
+    limit = actions.CARD_MISMATCHES.limit
+    assert limit == 20
+    venue = make_venue(world.commune_a)
+    staff = make_staff(world, venue, "nv.doan", owner=False)
+    person = make_person(world.commune_a, "Nguyễn Văn Thật", birth_year=1985)
+    _token, raw = issue_token(actor=staff, user=staff, name="scanner")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    client.force_login(staff)
+    scan = f"/venues/{venue.public_id}/scan/"
+
+    def scan_text(text):
+        return client.post(scan, {"text": text}, HTTP_ACCEPT="application/json")
+
+    # half of the tries on the scan page, half through the API
+    for i in range(limit // 2):
+        answer = scan_text(_card(person, f"Lê Văn Đoán {i}"))
+        assert (answer.status_code, answer.json()["reason"]) == (400, "card_mismatch")
+    batch = [item(venue, person, qr=_card(person, f"Lê Thị Thử {i}")) for i in range(limit // 2)]
+    results = api.post(URL, batch, format="json").json()["results"]
+    assert {r["reason"] for r in results} == {"card_mismatch"}
+
+    genuine = _card(person, "Nguyễn Văn Thật")
+    answer = scan_text(genuine)
+    assert answer.status_code == 429
+    assert answer.json()["reason"] == "card_limit"
+    assert "Đã quét quá nhiều mã QR căn cước không khớp với hồ sơ" in answer.json()["message"]
+    assert "Thật" not in str(answer.json())
+    (refused,) = api.post(URL, [item(venue, person, qr=genuine)], format="json").json()["results"]
+    assert (refused["status"], refused["reason"]) == ("refused", "card_limit")
+    assert not CheckIn.objects.exists()
+
+    # the visitor's personal QR still checks them in; another member of staff is not paused
+    assert scan_text(person_qr_text(person.public_id)).json()["ok"]
+    colleague = make_staff(world, venue, "nv.khac", owner=False)
+    client.force_login(colleague)
+    assert scan_text(genuine).json()["created"] is False  # already inside: same visit
+    assert CheckIn.objects.count() == 1
+
+
+def test_a_batch_of_mismatched_id_cards_is_cut_off_at_the_limit(world):
+    venue = make_venue(world.commune_a)
+    staff = make_staff(world, venue, "nv.lo", owner=False)
+    person = make_person(world.commune_a, "Nguyễn Văn Thật", birth_year=1985)
+    limit = actions.CARD_MISMATCHES.limit
+    batch = [item(venue, person, qr=_card(person, f"Lê Văn {i}")) for i in range(limit + 3)]
+    results = actions.record_checkins(actor=staff, items=batch)
+    assert [r.reason for r in results] == ["card_mismatch"] * limit + ["card_limit"] * 3
+    # the count outlives the upload: the scan page refuses too
+    with pytest.raises(ValidationError) as info:
+        actions.check_in_scanned(actor=staff, venue=venue, text=_card(person, "Nguyễn Văn Thật"))
+    assert info.value.code == "card_limit"

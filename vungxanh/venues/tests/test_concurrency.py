@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from vungxanh.venues import actions
 from vungxanh.venues.models import CheckIn
-from vungxanh.venues.signing import person_qr_text
+from vungxanh.venues.signing import person_qr_text, venue_token
 from vungxanh.venues.tests.factories import make_person, make_venue
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,7 +71,11 @@ def test_simultaneous_taps_open_one_visit(world):
     results, errors = run_in_threads(
         5,
         lambda: actions.check_in(
-            actor=None, venue=venue, person=person, source=CheckIn.Source.RESIDENT_SCAN
+            actor=None,
+            venue=venue,
+            person=person,
+            source=CheckIn.Source.RESIDENT_SCAN,
+            venue_token=venue_token(venue),
         ),
     )
     assert errors == []
