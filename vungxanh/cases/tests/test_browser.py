@@ -5,10 +5,10 @@ cluster's transmission chain renders (cytoscape under the CSP)."""
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from vungxanh.cases.models import Case, Cluster, TracingTask
 from vungxanh.cases.rules import load_default_rule_sets
@@ -39,28 +39,30 @@ def test_official_confirms_a_case_and_traces_f1(page, login, world):
     confirm(index, onset_date=D)
 
     login("district_a")
-    started = time.perf_counter()
     page.goto("/cases/new/")
     page.fill("#id_person_q", "trinh duyet")
     page.locator("label.person-option", has_text="Ngô Văn Trình Duyệt").click()
     page.fill("#id_onset_date", D.isoformat())
     page.click("form.card button.primary")
-    page.wait_for_url("**/cases/*-*/")
-    elapsed = time.perf_counter() - started
+    # The landmarks and the ranked proposals come with the case page itself (no second
+    # request). How fast on province data is the benchmark's to say ("within a second":
+    # case_page_p95_ms of `vungxanh bench tracing`); here a cold headless browser on a
+    # busy machine gets a generous time to load it, and the proposals must be there.
+    page.wait_for_url("**/cases/*-*/", timeout=30_000)
+    proposals = page.locator("#proposals tr.proposal")
+    expect(proposals).to_have_count(3, timeout=30_000)
     assert page.locator("h1").inner_text().startswith("BN2 · Ngô Văn Trình Duyệt")
     landmarks = page.locator("#landmarks tbody tr")
     assert landmarks.count() == 2
     assert "Karaoke Ánh Dương" in landmarks.nth(1).inner_text()
     assert "lây nhiễm" in landmarks.nth(1).inner_text()
     assert "tìm nguồn lây" in landmarks.nth(0).inner_text()
-    proposals = page.locator("#proposals tr.proposal")
     names = [proposals.nth(i).locator("td").first.inner_text() for i in range(proposals.count())]
     assert [n.split(" 19")[0] for n in names] == [
         "Phan Thị Nguồn",
         "Lâm Thị Hà Phong",
         "Tạ Văn Ka Long",
     ]
-    assert elapsed < 10  # generous for a cold headless browser; see the benchmark for figures
 
     for name in ("Lâm Thị Hà Phong", "Tạ Văn Ka Long"):
         row = page.locator("#proposals tr.proposal", has_text=name)
