@@ -57,6 +57,7 @@ def test_a_later_onset_is_checked_against_the_isolation_on_record(world):
         isolated_at=at(EARLIEST, "06:00"),
     )
     morning.refresh_from_db()
+    assert morning.isolated_at is not None
     assert morning.isolated_at.tzinfo == datetime.UTC
     updated = actions.update_case(actor=SYSTEM, case=morning, onset_date=ONSET)
     assert updated.onset_date == ONSET
