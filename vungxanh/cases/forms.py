@@ -462,7 +462,7 @@ class ClusterForm(forms.Form):
         field.queryset = writable_units(actor, "cases.change_cluster", AdminUnit.Level.VILLAGE)
 
 
-_CASE_NUMBER = re.compile(r"^(?:bn)?\s*(\d{1,9})$", re.IGNORECASE)
+_CASE_NUMBER = re.compile(r"^(?:bn)?\s*([0-9]{1,9})$", re.IGNORECASE)
 
 
 class ClusterCaseForm(forms.Form):

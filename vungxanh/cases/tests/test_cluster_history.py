@@ -138,6 +138,10 @@ def test_bad_or_unknown_numbers_get_a_message(client_as, world, pair, lone):
     assert "Hãy nhập số ca bệnh, ví dụ BN12." in html
     html = client.post(url, {"add-case": ""}, follow=True).content.decode()
     assert "Trường này là bắt buộc." in html
+    for odd in ("BN", "bn-1", "1e3", "9" * 10, "x" * 500, "BN\u0663", "\U0001f600"):
+        response = client.post(url, {"add-case": odd, "add-note": odd * 10})
+        assert response.status_code == 302, odd
+    assert members(cluster) == {pair["case_1"].pk, pair["case_2"].pk}
     # A Móng Cái case is answered exactly like a number that does not exist.
     far = confirm(make_person(world.commune_b, "Ca Móng Cái"), onset_date=D)
     for number in (far.number, 999_999_999):
