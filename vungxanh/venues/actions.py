@@ -31,6 +31,7 @@ from vungxanh.venues.models import (
     OWN_SCAN,
     VENUE_CODE_RE,
     CheckIn,
+    CheckInPurge,
     CheckInRuleSet,
     Venue,
     VenueDailyCount,
@@ -1368,7 +1369,8 @@ def purge_checkins(
 ) -> int:
     """Delete every check-in older than the retention window of the rule set in force.
     Deletes in batches, each its own transaction (a purge after a long pause must not hold
-    one huge transaction), then records one audit event. Returns the number deleted."""
+    one huge transaction), then records the run (:class:`CheckInPurge`, shown on the
+    activity page) and one audit event. Returns the number deleted."""
     if not scope_of(actor).unrestricted:
         raise OutOfScope()  # the scheduled job and operators' command (SYSTEM) only
     if batch_size < 1:
@@ -1381,11 +1383,14 @@ def purge_checkins(
         if n < batch_size:
             break
     with transaction.atomic():
+        run = CheckInPurge.objects.create(
+            cutoff=cutoff, deleted=deleted, retention_days=rules.in_force(now).retention_days
+        )
         audit.record(
             actor=actor,
             verb="purge_checkins",
             target_label=_("check-ins before %(cutoff)s") % {"cutoff": _local(cutoff)},
-            extra={"cutoff": cutoff, "deleted": deleted, "retention_days": rules.retention_days()},
+            extra={"cutoff": cutoff, "deleted": deleted, "retention_days": run.retention_days},
         )
     return deleted
 

@@ -389,3 +389,24 @@ class VenueDailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.venue_id} {self.day}: {self.checkins}"
+
+
+class CheckInPurge(models.Model):
+    """One completed run of the retention purge (``actions.purge_checkins``): when it
+    finished, the cut-off it applied and how many check-ins it deleted. Officials of the
+    province see the last run on the activity page, with a warning when it is overdue (the
+    purge is scheduled outside the application, see ``venues.tasks``). No personal data."""
+
+    finished_at = models.DateTimeField(_("finished at"), default=timezone.now, db_index=True)
+    cutoff = models.DateTimeField(_("deleted check-ins before"))
+    deleted = models.PositiveBigIntegerField(_("check-ins deleted"))
+    retention_days = models.PositiveSmallIntegerField(_("retention (days)"))
+
+    class Meta:
+        verbose_name = _("check-in purge")
+        verbose_name_plural = _("check-in purges")
+        ordering = ["-finished_at"]
+        get_latest_by = "finished_at"
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}: {self.deleted}"

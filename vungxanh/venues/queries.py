@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from vungxanh.geo.models import AdminUnit
-from vungxanh.venues.models import CheckIn, Venue, VenueDailyCount
+from vungxanh.venues.models import CheckIn, CheckInPurge, Venue, VenueDailyCount
 
 
 def day_range(days: int, end: datetime.date | None = None) -> list[datetime.date]:
@@ -138,3 +138,20 @@ def counts_refreshed_at(day: datetime.date) -> datetime.datetime | None:
         t=Max("refreshed_at")
     )["t"]
     return latest
+
+
+#: A purge that has not run for longer than this is overdue (it is meant to run daily).
+PURGE_OVERDUE = datetime.timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class PurgeStatus:
+    last: CheckInPurge | None
+    overdue: bool  # never run, or not for more than PURGE_OVERDUE
+
+
+def purge_status(now: datetime.datetime | None = None) -> PurgeStatus:
+    """The last run of the check-in retention purge, and whether it is overdue."""
+    last = CheckInPurge.objects.order_by("-finished_at").first()
+    now = now or timezone.now()
+    return PurgeStatus(last, last is None or now - last.finished_at > PURGE_OVERDUE)

@@ -8,6 +8,8 @@ more often), for example with cron on one application host::
 
 or enqueue :func:`purge_checkins_task` from any scheduler that talks to the task backend
 (``purge_checkins_task.enqueue()``; the ``db_worker`` runs it). Running it twice is harmless.
+Each run is recorded (``CheckInPurge``): the activity page shows officials of the province
+the last one, and warns when none has finished for more than two days.
 
 Daily counts: the activity pages read check-ins per venue per day from a summary table
 (``VenueDailyCount``). The pages themselves queue :func:`refresh_daily_counts_task` for the

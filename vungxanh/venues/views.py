@@ -371,9 +371,19 @@ def venue_mine(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
+def _sees_the_province(user: Any) -> bool:
+    """An official whose view scope covers a whole province (the purge is province-wide)."""
+    province = AdminUnit.objects.filter(level=AdminUnit.Level.PROVINCE).order_by("path").first()
+    return province is not None and scope_of(user).covers(
+        "venues.view_venue", "view", province.path
+    )
+
+
 @login_required
 def activity(request: AuthedHttpRequest) -> HttpResponse:
-    """Venues and check-ins by unit: the user's area, one level down per click."""
+    """Venues and check-ins by unit: the user's area, one level down per click. Officials
+    of the province also see when the retention purge of check-ins last ran (a warning when
+    it has not run for more than two days)."""
     require_perm(request.user, "venues.view_venue")
     units = AdminUnit.objects.restrict(request.user, "view")
     roots = scope_of(request.user).paths("venues.view_venue", "view")
@@ -416,6 +426,8 @@ def activity(request: AuthedHttpRequest) -> HttpResponse:
             "refreshed_at": queries.counts_refreshed_at(
                 today if not result.today_is_live else today - datetime.timedelta(days=1)
             ),
+            "purge": queries.purge_status() if _sees_the_province(request.user) else None,
+            "retention_days": rules.retention_days(),
         },
     )
 

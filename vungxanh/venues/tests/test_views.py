@@ -427,6 +427,41 @@ def test_activity_by_unit_counts_only_the_users_area(client_as, world):
     assert "Phường Ka Long" not in outside
 
 
+def test_province_officials_see_when_old_check_ins_were_last_deleted(client_as, world):
+    from vungxanh.core.scoping import SYSTEM
+    from vungxanh.venues.models import CheckInPurge
+
+    def purge_section(persona="province_officer"):
+        page = text(client_as(persona).get("/venues/activity/"))
+        found = re.search(r'<section class="purge-status".*?</section>', page)
+        return found.group(0) if found else None
+
+    section = purge_section()
+    assert section is not None
+    assert "Việc xóa check-in cũ chưa từng chạy" in section
+    assert 'role="alert"' in section
+    venue = make_venue(world.commune_a)
+    make_checkin(
+        venue, make_person(world.commune_a), at=timezone.now() - datetime.timedelta(days=30)
+    )
+    assert actions.purge_checkins(actor=SYSTEM) == 1
+    run = CheckInPurge.objects.get()
+    assert (run.deleted, run.retention_days) == (1, 28)
+    when = timezone.localtime(run.finished_at).strftime("%d/%m/%Y %H:%M")
+    section = purge_section()
+    assert section is not None
+    assert "Dữ liệu check-in bị xóa sau 28 ngày." in section
+    assert f"Lần xóa gần nhất: {when} (đã xóa 1 check-in)." in section
+    assert 'role="alert"' not in section
+    CheckInPurge.objects.update(finished_at=timezone.now() - datetime.timedelta(days=2, hours=1))
+    section = purge_section()
+    assert section is not None
+    assert 'role="alert"' in section
+    assert "chưa chạy lại từ" in section
+    # district officials see their own area's activity, not the province-wide purge
+    assert purge_section("district_a") is None
+
+
 def test_rule_sets_page_for_the_province(client_as, world):
     page = text(client_as("district_a").get("/venues/rules/"))
     assert "checkin_2021-10" in page
