@@ -8,7 +8,8 @@ the dict becomes the job's result. A handler that wants to refuse its input rais
 
 Handlers own their transactions: they validate everything first (reporting progress, which
 other connections can see because it is committed as it goes) and then apply all changes in
-one ``transaction.atomic()`` block, so a failure leaves nothing half-done.
+one ``transaction.atomic()`` block, so a failure leaves nothing half-done (progress during
+that block is written through a connection of its own: see :class:`Progress`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -44,12 +45,18 @@ class JobRejected(Exception):
 
 
 class Progress:
-    """Reports progress to the job row, at most a few times a second."""
+    """Reports progress to the job row, at most a few times a second.
+
+    Inside a handler's transaction (the save phase of an import) an UPDATE on the handler's
+    own connection would stay invisible until the commit, so on PostgreSQL progress is then
+    written through a second connection of its own, in autocommit. SQLite locks the whole
+    file during a write transaction: there progress inside it shows at the commit."""
 
     def __init__(self, job: Job, min_interval: float = 0.3) -> None:
         self.job = job
         self.min_interval = min_interval
         self._last = 0.0
+        self._side: Any = None
 
     def __call__(self, done: int, total: int | None = None, message: str | None = None) -> None:
         now = time.monotonic()
@@ -62,11 +69,31 @@ class Progress:
         if now - self._last < self.min_interval and not finished and message is None:
             return
         self._last = now
+        if connection.in_atomic_block and connection.vendor == "postgresql":
+            self._write_aside()
+            return
         Job.objects.filter(pk=self.job.pk).update(
             progress_done=self.job.progress_done,
             progress_total=self.job.progress_total,
             message=self.job.message,
         )
+
+    def _write_aside(self) -> None:
+        if self._side is None:
+            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+            self._side.set_autocommit(True)
+        table = connection.ops.quote_name(Job._meta.db_table)
+        with self._side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET progress_done = %s, progress_total = %s, message = %s "  # noqa: S608
+                "WHERE id = %s",
+                [self.job.progress_done, self.job.progress_total, self.job.message, self.job.pk],
+            )
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
 def _resolve(kind: str) -> Handler:
@@ -143,6 +170,8 @@ def run_job(public_id: str) -> Job:
             job.output_name, job.output_content_type, job.output_data = output
         if not job.message:
             job.message = _("Finished.")
+    finally:
+        progress.close()
     job.finished_at = timezone.now()
     job.save()
     return job

@@ -26,13 +26,23 @@ class RowError:
     message: str
 
 
+class Row(dict[str, str]):
+    """One data row of an upload, its cells keyed by the normalised column names, and
+    ``number``: the row as a spreadsheet shows it (the header is row 1; blank rows are
+    skipped but keep their numbers), which error reports name."""
+
+    def __init__(self, number: int, cells: Mapping[str, str]) -> None:
+        super().__init__(cells)
+        self.number = number
+
+
 def _normalise_header(name: Any) -> str:
     return str(name or "").strip().lower().replace(" ", "_")
 
 
-def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
-    """Rows of a .csv (UTF-8, comma or semicolon) or .xlsx file as dicts keyed by the
-    normalised header ("Unit code" → "unit_code")."""
+def read_table(data: bytes, filename: str) -> list[Row]:
+    """The non-blank rows of a .csv (UTF-8, comma or semicolon) or .xlsx file as dicts keyed
+    by the normalised header ("Unit code" → "unit_code"), each with its row number."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         return _read_xlsx(data)
@@ -41,7 +51,7 @@ def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
     raise TableError(_("Unsupported file type: upload a .csv or .xlsx file."))
 
 
-def _read_csv(data: bytes) -> list[dict[str, str]]:
+def _read_csv(data: bytes) -> list[Row]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -64,7 +74,7 @@ def _read_csv(data: bytes) -> list[dict[str, str]]:
         ) from exc
 
 
-def _read_xlsx(data: bytes) -> list[dict[str, str]]:
+def _read_xlsx(data: bytes) -> list[Row]:
     from openpyxl import load_workbook
 
     try:
@@ -98,15 +108,18 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows(header: Sequence[Any], body: Iterable[Sequence[str]]) -> list[dict[str, str]]:
+def _rows(header: Sequence[Any], body: Iterable[Sequence[str]]) -> list[Row]:
     keys = [_normalise_header(h) for h in header]
     if not any(keys):
         raise TableError(_("The first row must hold the column names."))
-    out = []
-    for values in body:
+    out: list[Row] = []
+    # Both readers yield every row after the header, empty ones included (openpyxl's
+    # read-only sheets too), so a row's position is its number.
+    for number, values in enumerate(body, start=2):
         if not any(str(v).strip() for v in values):
-            continue
-        out.append({k: str(v).strip() for k, v in zip(keys, values, strict=False) if k})
+            continue  # a blank row: skipped, but it keeps its number
+        cells = {k: str(v).strip() for k, v in zip(keys, values, strict=False) if k}
+        out.append(Row(number, cells))
         if len(out) > MAX_ROWS:
             raise TableError(_("Too many rows (at most %(max)d).") % {"max": MAX_ROWS})
     return out
@@ -123,13 +136,14 @@ def validate_rows(
     total = len(rows)
     for index, row in enumerate(rows):
         form = make_form(row)
+        number = getattr(row, "number", index + 2)
         if form.is_valid():
             cleaned.append(form.cleaned_data)
         else:
             for column, messages in form.errors.items():
                 for message in messages:
                     errors.append(
-                        RowError(index + 2, "" if column == "__all__" else column, str(message))
+                        RowError(number, "" if column == "__all__" else column, str(message))
                     )
         if progress and (index % 200 == 0 or index == total - 1):
             progress(index + 1, total)

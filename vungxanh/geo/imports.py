@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from vungxanh.core.jobs import JobRejected, Progress
 from vungxanh.core.models import Job
-from vungxanh.core.tabular import TableError, error_report, read_table, validate_rows
+from vungxanh.core.tabular import Row, TableError, error_report, read_table, validate_rows
 from vungxanh.geo import actions
 from vungxanh.geo.forms import PopulationRowForm, VillageRowForm
 
@@ -22,7 +22,7 @@ def _actor(job: Job) -> Any:
     return actor
 
 
-def _read(job: Job) -> list[dict[str, str]]:
+def _read(job: Job) -> list[Row]:
     try:
         return read_table(bytes(job.input_data or b""), job.input_name)
     except TableError as exc:

@@ -39,7 +39,7 @@ def _actor(job: Job) -> Any:
 
 
 def targets_for(
-    lab: Laboratory, rows: list[dict[str, str]]
+    lab: Laboratory, rows: Sequence[Mapping[str, str]]
 ) -> tuple[dict[str, Pool | Sample], set[int]]:
     """The laboratory's pools and single samples named in the file, by code, and which of
     those samples were tested in a pool."""

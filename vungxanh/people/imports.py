@@ -12,10 +12,9 @@ Export: the persons a user's filters select, as an Excel workbook; audited.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -28,7 +27,7 @@ from django.utils.translation import gettext as _
 from vungxanh.core import audit
 from vungxanh.core.jobs import JobRejected, Progress
 from vungxanh.core.models import Job
-from vungxanh.core.tabular import MAX_ROWS, RowError, TableError, error_report
+from vungxanh.core.tabular import RowError, TableError, error_report, read_table
 from vungxanh.people import actions
 from vungxanh.people.filters import PersonFilter
 from vungxanh.people.forms import PersonRowForm, residence_units
@@ -54,93 +53,10 @@ def _message_of(exc: ValidationError) -> list[tuple[str, str]]:
     return [("", str(m)) for m in exc.messages]
 
 
-# --- reading the upload, row numbers kept ----------------------------------------------------
-# core.tabular.read_table reads the same files the same way but drops blank rows without a
-# trace, so an error report built on it numbers every row after a blank one wrongly.
-
-
-def _header_key(name: Any) -> str:
-    return str(name or "").strip().lower().replace(" ", "_")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "strftime"):
-        return str(value.strftime("%Y-%m-%d"))
-    return str(value).strip()
-
-
-def _numbered(header: Sequence[Any], body: Iterable[Sequence[str]]) -> list[Numbered]:
-    keys = [_header_key(h) for h in header]
-    if not any(keys):
-        raise TableError(_("The first row must hold the column names."))
-    out: list[Numbered] = []
-    for number, values in enumerate(body, start=2):
-        if not any(str(v).strip() for v in values):
-            continue  # a blank row: skipped, but it keeps its number
-        out.append((number, {k: str(v).strip() for k, v in zip(keys, values, strict=False) if k}))
-        if len(out) > MAX_ROWS:
-            raise TableError(_("Too many rows (at most %(max)d).") % {"max": MAX_ROWS})
-    return out
-
-
 def read_rows(data: bytes, filename: str) -> list[Numbered]:
-    """The non-blank rows of a .csv (UTF-8, comma or semicolon) or .xlsx upload, each with
-    its spreadsheet row number. Raises ``TableError`` for a file that cannot be read."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return _read_csv(data)
-    raise TableError(_("Unsupported file type: upload a .csv or .xlsx file."))
-
-
-def _read_csv(data: bytes) -> list[Numbered]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TableError(_("The file is not UTF-8 text. Save it as 'CSV UTF-8'.")) from exc
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        header = next(reader)
-        return _numbered(header, reader)
-    except StopIteration as exc:
-        raise TableError(_("The file is empty.")) from exc
-    except csv.Error as exc:  # a cell longer than the csv module takes, a broken quote
-        raise TableError(
-            _(
-                "Line %(line)d of the file cannot be read: a cell is too long or a quotation "
-                "mark is not closed."
-            )
-            % {"line": reader.line_num}
-        ) from exc
-
-
-def _read_xlsx(data: bytes) -> list[Numbered]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise TableError(_("The Excel file cannot be read.")) from exc
-    try:
-        # Read-only sheets yield every row from the first, empty ones included, so the
-        # position of a row is its number.
-        rows: Iterator[tuple[Any, ...]] = workbook.worksheets[0].iter_rows(values_only=True)
-        try:
-            header = next(rows)
-        except StopIteration as exc:
-            raise TableError(_("The file is empty.")) from exc
-        return _numbered(list(header), ([_cell(v) for v in raw] for raw in rows))
-    except TableError:
-        raise
-    except Exception as exc:  # a sheet that breaks while it is read
-        raise TableError(_("The Excel file cannot be read.")) from exc
+    """The non-blank rows of a .csv or .xlsx upload, each with its spreadsheet row number
+    (blank rows count). Raises ``TableError`` for a file that cannot be read."""
+    return [(row.number, dict(row)) for row in read_table(data, filename)]
 
 
 # --- checking every row ----------------------------------------------------------------------

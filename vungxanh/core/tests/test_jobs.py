@@ -4,6 +4,7 @@ and the database task backend run by the `db_worker` command."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 
 from vungxanh.core.models import Job
 from vungxanh.geo.models import AdminUnit
@@ -103,3 +104,42 @@ def test_database_backend_and_db_worker_run_a_queued_job(settings, world):
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.message
     assert AdminUnit.objects.get(code="06709").population == 777
+
+
+def test_error_rows_are_the_spreadsheet_rows_even_after_blank_rows():
+    from django import forms
+
+    from vungxanh.core.tabular import read_table, validate_rows
+
+    class RowForm(forms.Form):
+        population = forms.IntegerField()
+
+    rows = read_table(b"unit_code,population\n06649,1\n\n,\n06709,abc\n", "p.csv")
+    assert [row.number for row in rows] == [2, 5]
+    _cleaned, errors = validate_rows(rows, RowForm)
+    assert [(e.row, e.column) for e in errors] == [(5, "population")]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks the whole file")
+@pytest.mark.django_db(transaction=True)
+def test_progress_during_the_save_transaction_reaches_the_job_page(world):
+    from django.db import connections, transaction
+
+    from vungxanh.core.jobs import Progress
+
+    job = Job.objects.create(kind="x", label="x", actor=world.user("province_admin"))
+    progress = Progress(job, min_interval=0)
+    seen = []
+    with transaction.atomic():
+        progress(40, 100, "Đang lưu…")
+        page = connections.create_connection("default")  # what another request sees
+        try:
+            with page.cursor() as cursor:
+                cursor.execute(
+                    "SELECT progress_done, message FROM core_job WHERE id = %s", [job.pk]
+                )
+                seen.append(cursor.fetchone())
+        finally:
+            page.close()
+    progress.close()
+    assert seen == [(40, "Đang lưu…")]
