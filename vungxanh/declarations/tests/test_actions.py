@@ -561,3 +561,19 @@ def test_kinds_are_checked(world, person):
             unit=world.village_a,
         )
     assert Declaration.objects.count() == 0
+
+
+def test_a_shipped_version_written_as_a_change_names_questions_that_exist():
+    from vungxanh.declarations.defaults import _derive
+
+    base = {"kind": "domestic", "version": 1, "title": "T", "questions": [{"key": "a"}]}
+    change = {"kind": "domestic", "version": 2, "based_on": 1, "change": {"b": {"label": "x"}}}
+    with pytest.raises(ValueError, match=r"domestic v2: no question \['b'\]"):
+        _derive(base, change)
+    derived = _derive(base, {**change, "change": {"a": {"required": True}}})
+    assert derived == {
+        "kind": "domestic",
+        "version": 2,
+        "title": "T",
+        "questions": [{"key": "a", "required": True}],
+    }
