@@ -92,7 +92,55 @@ def find_person(actor: Any, text: str) -> Person:
     return found[0]
 
 
-class SampleForm(forms.Form):
+class CollectionPlaceForm(forms.Form):
+    """Where samples are taken (a sampling site, or the commune) and the laboratory they go
+    to, among those the collector may use; the collection time, not in the future. Shared
+    by the one-sample form and the screening session."""
+
+    site = forms.ModelChoiceField(
+        label=_("Sampling site"), queryset=SamplingSite.objects.none(), required=False
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Commune where the sample is taken"),
+        queryset=AdminUnit.objects.none(),
+        required=False,
+        help_text=_("Needed when no sampling site is chosen."),
+    )
+    lab = forms.ModelChoiceField(
+        label=_("Send to laboratory"), queryset=Laboratory.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        units = collection_units(actor)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["site"].queryset = (  # type: ignore[attr-defined]
+            SamplingSite.objects.restrict(actor, "view")
+            .active()
+            .filter(unit__in=units)
+            .select_related("unit")
+        )
+        self.fields["lab"].queryset = (  # type: ignore[attr-defined]
+            Laboratory.objects.restrict(actor, "view").active().select_related("facility")
+        )
+
+    def collected_at_or_now(self) -> datetime.datetime:
+        value = self.cleaned_data.get("collected_at") or timezone.now()
+        if value > timezone.now() + datetime.timedelta(minutes=5):
+            raise ValidationError(_("The collection time is in the future."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("site") and not data.get("unit") and "unit" not in self.errors:
+            self.add_error("unit", _("Choose a sampling site or the commune."))
+        return data
+
+
+class SampleForm(CollectionPlaceForm):
+    field_order = ["person", "test_kind", "reason", "quarantine_day", "site", "unit", "lab"]
+
     person = forms.CharField(
         label=_("Person"),
         max_length=64,
@@ -105,18 +153,6 @@ class SampleForm(forms.Form):
     )
     quarantine_day = forms.IntegerField(
         label=_("Day of quarantine"), min_value=1, max_value=60, required=False
-    )
-    site = forms.ModelChoiceField(
-        label=_("Sampling site"), queryset=SamplingSite.objects.none(), required=False
-    )
-    unit = forms.ModelChoiceField(
-        label=_("Commune where the sample is taken"),
-        queryset=AdminUnit.objects.none(),
-        required=False,
-        help_text=_("Needed when no sampling site is chosen."),
-    )
-    lab = forms.ModelChoiceField(
-        label=_("Send to laboratory"), queryset=Laboratory.objects.none(), required=False
     )
     collected_at = DateTimeField(label=_("Collected at"), widget=DATETIME_WIDGET, required=False)
     single_only = forms.BooleanField(label=_("Test singly (never pool)"), required=False)
@@ -139,20 +175,8 @@ class SampleForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=255, required=False)
 
     def __init__(self, *args: Any, actor: Any, fixed_person: Person | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.actor = actor
+        super().__init__(*args, actor=actor, **kwargs)
         self.fixed_person = fixed_person
-        units = collection_units(actor)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["site"].queryset = (  # type: ignore[attr-defined]
-            SamplingSite.objects.restrict(actor, "view")
-            .active()
-            .filter(unit__in=units)
-            .select_related("unit")
-        )
-        self.fields["lab"].queryset = (  # type: ignore[attr-defined]
-            Laboratory.objects.restrict(actor, "view").active().select_related("facility")
-        )
         if fixed_person is not None:
             for name in ("person", "test_kind", "reason", "rapid_result", "performed_by"):
                 del self.fields[name]
@@ -163,15 +187,10 @@ class SampleForm(forms.Form):
         return find_person(self.actor, self.cleaned_data["person"])
 
     def clean_collected_at(self) -> datetime.datetime:
-        value = self.cleaned_data.get("collected_at") or timezone.now()
-        if value > timezone.now() + datetime.timedelta(minutes=5):
-            raise ValidationError(_("The collection time is in the future."))
-        return value
+        return self.collected_at_or_now()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("site") and not data.get("unit") and "unit" not in self.errors:
-            self.add_error("unit", _("Choose a sampling site or the commune."))
+        data = super().clean()
         if self.fixed_person is None:
             kind = data.get("test_kind")
             if kind == TestKind.RAPID:
@@ -282,22 +301,10 @@ def resolve_people(actor: Any, text: str) -> tuple[list[Person], list[str]]:
     return persons, errors
 
 
-class ScreeningForm(forms.Form):
+class ScreeningForm(CollectionPlaceForm):
     """A sampling team's session: where, when, why, and the list of people (scanned or
     typed, one per line). Nothing is recorded unless every line names one person."""
 
-    site = forms.ModelChoiceField(
-        label=_("Sampling site"), queryset=SamplingSite.objects.none(), required=False
-    )
-    unit = forms.ModelChoiceField(
-        label=_("Commune where the samples are taken"),
-        queryset=AdminUnit.objects.none(),
-        required=False,
-        help_text=_("Needed when no sampling site is chosen."),
-    )
-    lab = forms.ModelChoiceField(
-        label=_("Send to laboratory"), queryset=Laboratory.objects.none(), required=False
-    )
     reason = forms.ChoiceField(
         label=_("Reason"),
         choices=[c for c in Reason.choices if c[0] in SCREENING_REASONS],
@@ -328,36 +335,16 @@ class ScreeningForm(forms.Form):
     )
     batch_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.actor = actor
-        units = collection_units(actor)
-        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["site"].queryset = (  # type: ignore[attr-defined]
-            SamplingSite.objects.restrict(actor, "view")
-            .active()
-            .filter(unit__in=units)
-            .select_related("unit")
-        )
-        self.fields["lab"].queryset = (  # type: ignore[attr-defined]
-            Laboratory.objects.restrict(actor, "view").active().select_related("facility")
-        )
-
     def clean_collected_at(self) -> datetime.datetime:
-        value = self.cleaned_data.get("collected_at") or timezone.now()
-        now = timezone.now()
-        if value > now + datetime.timedelta(minutes=5):
-            raise ValidationError(_("The collection time is in the future."))
-        if value < now - datetime.timedelta(days=3):
+        value = self.collected_at_or_now()
+        if value < timezone.now() - datetime.timedelta(days=3):
             raise ValidationError(
                 _("A session is recorded within three days of the sampling; this is older.")
             )
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("site") and not data.get("unit") and "unit" not in self.errors:
-            self.add_error("unit", _("Choose a sampling site or the commune."))
+        data = super().clean()
         if "people" in data:
             persons, errors = resolve_people(self.actor, data["people"])
             data["persons"] = persons
