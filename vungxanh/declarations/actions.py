@@ -309,10 +309,18 @@ def resolve_follow_up(*, actor: Any, follow_up: FollowUp, status: str, note: str
         raise ValidationError(_("This follow-up is already closed."))
     if status == FollowUp.Status.DISMISSED and not note.strip():
         raise ValidationError({"note": _("Say why no action is needed.")})
+    _close_follow_up(actor, item, status, note.strip(), timezone.now())
+    return item
+
+
+def _close_follow_up(
+    actor: Any, item: FollowUp, status: str, note: str, now: datetime.datetime, **extra: Any
+) -> None:
+    """Close a locked, pending follow-up with ``status``, adding ``note`` to its notes."""
     before = audit.snapshot(item, ("status", "note"))
     item.status = status
-    item.note = "\n".join(filter(None, [item.note, note.strip()]))
-    item.resolved_at = timezone.now()
+    item.note = "\n".join(filter(None, [item.note, note]))
+    item.resolved_at = now
     item.resolved_by = _user(actor)
     item.save(update_fields=["status", "note", "resolved_at", "resolved_by"])
     audit.record(
@@ -321,8 +329,8 @@ def resolve_follow_up(*, actor: Any, follow_up: FollowUp, status: str, note: str
         target=item,
         unit_path=item.unit.path,
         changes=audit.diff(before, audit.snapshot(item, ("status", "note"))),
+        extra=extra or None,
     )
-    return item
 
 
 # --- monitoring and the diary ----------------------------------------------------------------
@@ -526,14 +534,13 @@ def fold_merged_person(*, actor: Any, keep: Person, other: Person) -> dict[str, 
     require(actor, keep, "change")
     require(actor, other, "change")
     now = timezone.now()
-    user = _user(actor)
     follow_ups = 0
     pending = FollowUp.objects.select_for_update().select_related("unit")
     for item in pending.filter(person=other, status__in=FollowUp.PENDING).order_by("pk"):
         kept = pending.filter(person=keep, reason=item.reason, status__in=FollowUp.PENDING).first()
         if kept is None:
             continue  # moved to keep as it is
-        _fold_follow_up(actor, user, kept, item, now)
+        _fold_follow_up(actor, kept, item, now)
         follow_ups += 1
     monitorings = 0
     active = Monitoring.objects.select_for_update().select_related("unit")
@@ -545,9 +552,7 @@ def fold_merged_person(*, actor: Any, keep: Person, other: Person) -> dict[str, 
     return {"declarations.followup": follow_ups, "declarations.monitoring": monitorings}
 
 
-def _fold_follow_up(
-    actor: Any, user: Any, kept: FollowUp, item: FollowUp, now: datetime.datetime
-) -> None:
+def _fold_follow_up(actor: Any, kept: FollowUp, item: FollowUp, now: datetime.datetime) -> None:
     before = audit.snapshot(kept, FOLLOW_UP_FIELDS)
     if item.last_seen > kept.last_seen:
         kept.declaration = item.declaration or kept.declaration
@@ -568,20 +573,9 @@ def _fold_follow_up(
         changes=audit.diff(before, audit.snapshot(kept, FOLLOW_UP_FIELDS)),
         extra={"folded": str(item.public_id)},
     )
-    closing = audit.snapshot(item, ("status", "note"))
-    item.status = FollowUp.Status.DISMISSED
     folded = _("Two records of this person were merged; this follow-up goes on in another.")
-    item.note = "\n".join(filter(None, [item.note, folded]))
-    item.resolved_at = now
-    item.resolved_by = user
-    item.save(update_fields=["status", "note", "resolved_at", "resolved_by"])
-    audit.record(
-        actor=actor,
-        verb="resolve_follow_up",
-        target=item,
-        unit_path=item.unit.path,
-        changes=audit.diff(closing, audit.snapshot(item, ("status", "note"))),
-        extra={"folded_into": str(kept.public_id)},
+    _close_follow_up(
+        actor, item, FollowUp.Status.DISMISSED, folded, now, folded_into=str(kept.public_id)
     )
 
 
