@@ -148,9 +148,26 @@ def _correct_pool(
             _pool_to_positive(pool, members, tasks, reason, now, consequences)
     pool.result, pool.ct_value = result, ct
     pool.save(update_fields=["result", "ct_value"])
+    return _record(actor, pool, before, result, ct, reason, now, consequences, lab_path(pool.lab))
+
+
+def _record(
+    actor: Any,
+    target: Pool | Sample,
+    before: dict[str, Any],
+    result: str,
+    ct: Decimal | None,
+    reason: str,
+    now: datetime.datetime,
+    consequences: dict[str, Any],
+    unit_path: str,
+    case_ref: uuid.UUID | None = None,
+) -> ResultCorrection:
+    """The correction's record and its audit event (the result itself is already saved)."""
     correction = ResultCorrection.objects.create(
-        lab=pool.lab,
-        pool=pool,
+        lab=target.lab,
+        pool=target if isinstance(target, Pool) else None,
+        sample=target if isinstance(target, Sample) else None,
         result_before=before["result"],
         ct_before=before["ct_value"],
         result_after=result,
@@ -159,12 +176,13 @@ def _correct_pool(
         corrected_at=now,
         corrected_by=actor if getattr(actor, "pk", None) else None,
         consequences=consequences,
+        case_ref=case_ref,
     )
     audit.record(
         actor=actor,
         verb="correct_result",
-        target=pool,
-        unit_path=lab_path(pool.lab),
+        target=target,
+        unit_path=unit_path,
         changes=audit.diff(before, {"result": result, "ct_value": ct}),
         extra={"reason": reason, **consequences},
     )
@@ -360,28 +378,18 @@ def _correct_sample(
             sample.save(update_fields=["case_ref"])
     if case:
         consequences["case"] = case
-    correction = ResultCorrection.objects.create(
-        lab=sample.lab,
-        sample=sample,
-        result_before=before["result"],
-        ct_before=before["ct_value"],
-        result_after=result,
-        ct_after=ct,
-        reason=reason,
-        corrected_at=now,
-        corrected_by=actor if getattr(actor, "pk", None) else None,
-        consequences=consequences,
+    return _record(
+        actor,
+        sample,
+        before,
+        result,
+        ct,
+        reason,
+        now,
+        consequences,
+        lab_path(sample.lab) if sample.lab else sample.unit.path,
         case_ref=uuid.UUID(case["case"]) if case.get("case") else None,
     )
-    audit.record(
-        actor=actor,
-        verb="correct_result",
-        target=sample,
-        unit_path=lab_path(sample.lab) if sample.lab else sample.unit.path,
-        changes=audit.diff(before, {"result": result, "ct_value": ct}),
-        extra={"reason": reason, **consequences},
-    )
-    return correction
 
 
 def correction_preview(target: Pool | Sample) -> dict[str, Any]:
