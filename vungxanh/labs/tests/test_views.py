@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from vungxanh.core.models import AuditEvent
+from vungxanh.core.tests.pdftext import page_rectangles
 from vungxanh.labs import actions
 from vungxanh.labs.models import (
     Pool,
@@ -395,20 +395,14 @@ def test_take_a_sample_page(client_as, world, lab):
 
 def draw_pdf_bars(pdf: bytes) -> Image.Image:
     """Rasterise the filled rectangles of a one-page fpdf2 document (its barcode)."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
-    ops = b""
-    for raw in streams:
-        try:
-            ops += zlib.decompress(raw)
-        except zlib.error:
-            continue
     scale = 12
     image = Image.new("L", (int(50 / 25.4 * 72 * scale), int(30 / 25.4 * 72 * scale)), 255)
     draw = ImageDraw.Draw(image)
     height = image.height
-    for x, y, w, h in re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) (-?[\d.]+) re f", ops):
-        x0, y0 = float(x) * scale, height - float(y) * scale
-        x1, y1 = x0 + float(w) * scale, y0 - float(h) * scale
+    (rectangles,) = page_rectangles(pdf)
+    for x, y, w, h in rectangles:
+        x0, y0 = x * scale, height - y * scale
+        x1, y1 = x0 + w * scale, y0 - h * scale
         draw.rectangle([x0, min(y0, y1), x1 - 1, max(y0, y1)], fill=0)
     return image
 

@@ -13,12 +13,12 @@ from django.utils import timezone
 from PIL import Image
 
 from vungxanh.core.models import AuditEvent, Job
+from vungxanh.core.tests.pdftext import page_count, page_texts
 from vungxanh.people.models import Person
 from vungxanh.venues import actions
 from vungxanh.venues.models import CheckIn, Venue, VenueMember
 from vungxanh.venues.signing import RESIDENT_COOKIE, person_qr_text, venue_path
 from vungxanh.venues.tests.factories import make_checkin, make_person, make_staff, make_venue
-from vungxanh.venues.tests.pdftext import page_count, page_texts
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,7 @@
-"""Read back the text and the pages of the PDFs fpdf2 writes (the posters), without a PDF
-library: fpdf2 writes each font as a Type0 font with a ToUnicode map (``beginbfchar``)
-and the text as 2-byte glyph codes in literal strings of Flate-compressed page streams."""
+"""Read back the text, the pages and the filled rectangles of the PDFs fpdf2 writes
+(posters, tube labels), without a PDF library: fpdf2 writes each font as a Type0 font with
+a ToUnicode map (``beginbfchar``) and the text as 2-byte glyph codes in literal strings of
+Flate-compressed page streams."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import re
 import zlib
 
 _OBJECT = re.compile(rb"(?<![0-9])([0-9]+) 0 obj(.*?)endobj", re.S)
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_STREAM = re.compile(rb"stream\r?\n", re.S)
+_LENGTH = re.compile(rb"/Length ([0-9]+)")
+_RECT = re.compile(rb"(-?[0-9.]+) (-?[0-9.]+) (-?[0-9.]+) (-?[0-9.]+) re f\b")
 _TOKEN = re.compile(rb"/(F[0-9]+) [0-9.]+ Tf|\(((?:\\.|[^\\)])*)\)|(ET)", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
@@ -18,11 +21,14 @@ def _objects(data: bytes) -> dict[int, bytes]:
 
 
 def _stream(body: bytes) -> bytes:
+    """The decoded data of an object's stream, cut by its ``/Length``: compressed data may
+    itself end in the CR or LF that precedes ``endstream``."""
     match = _STREAM.search(body)
-    if match is None:
+    length = _LENGTH.search(body[: match.start()]) if match else None
+    if match is None or length is None:
         return b""
-    raw = match.group(1)
-    return zlib.decompress(raw) if b"/FlateDecode" in body else raw
+    raw = body[match.end() : match.end() + int(length.group(1))]
+    return zlib.decompress(raw) if b"/FlateDecode" in body[: match.start()] else raw
 
 
 def _unescape(literal: bytes) -> bytes:
@@ -61,6 +67,26 @@ def page_count(data: bytes) -> int:
     return len(pages)
 
 
+def _page_contents(objects: dict[int, bytes]) -> list[tuple[bytes, bytes]]:
+    """(page dictionary, decoded content stream) of each page, in file order."""
+    pages = []
+    for body in objects.values():
+        if re.search(rb"/Type /Page(?!s)", body):
+            contents = re.search(rb"/Contents ([0-9]+) 0 R", body)
+            assert contents is not None
+            pages.append((body, _stream(objects[int(contents.group(1))])))
+    return pages
+
+
+def page_rectangles(data: bytes) -> list[list[tuple[float, float, float, float]]]:
+    """The filled rectangles (``x y w h re f``, in points, origin bottom left) of each page:
+    what fpdf2 draws a barcode with."""
+    return [
+        [tuple(float(v) for v in m) for m in _RECT.findall(content)]  # type: ignore[misc]
+        for _page, content in _page_contents(_objects(data))
+    ]
+
+
 def page_texts(data: bytes) -> list[str]:
     """The text of each page, one line per text object (``BT … ET``)."""
     objects = _objects(data)
@@ -70,15 +96,12 @@ def page_texts(data: bytes) -> list[str]:
         if match and b"/Type /Font" in body:
             fonts[number] = _to_unicode(_stream(objects[int(match.group(1))]))
     texts = []
-    for body in objects.values():
-        if not re.search(rb"/Type /Page(?!s)", body):
-            continue
+    for body, content in _page_contents(objects):
         resources = objects[int(re.search(rb"/Resources ([0-9]+) 0 R", body).group(1))]  # type: ignore[union-attr]
         by_name = {
             name.decode(): fonts[int(ref)]
             for name, ref in re.findall(rb"/(F[0-9]+) ([0-9]+) 0 R", resources)
         }
-        content = _stream(objects[int(re.search(rb"/Contents ([0-9]+) 0 R", body).group(1))])  # type: ignore[union-attr]
         lines: list[str] = []
         current: dict[int, str] = {}
         line = ""
