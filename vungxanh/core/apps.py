@@ -15,6 +15,13 @@ class CoreConfig(AppConfig):
             "order": 900,
         },
     ]
+    audit_verbs = {
+        "download": _("Download a file"),
+        "export": _("Export a list"),
+        "list": _("Read a list"),
+        "start_job": _("Start a background job"),
+        "view": _("View a record"),
+    }
 
     def ready(self) -> None:
         from vungxanh.core import checks  # noqa: F401 (registers the system checks)

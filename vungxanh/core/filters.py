@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vungxanh.core.models import AuditEvent
+from vungxanh.core.verbs import verb_choices
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -13,7 +14,7 @@ class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
         label=_("Actor"), field_name="actor_label", lookup_expr="iexact", max_length=150
     )
-    verb = django_filters.CharFilter(label=_("Action"), field_name="verb", max_length=64)
+    verb = django_filters.ChoiceFilter(label=_("Action"), field_name="verb", choices=verb_choices)
     target_type = django_filters.CharFilter(label=_("Target type"), max_length=100)
     target_id = django_filters.CharFilter(label=_("Target id"), max_length=64)
     unit_path = django_filters.CharFilter(

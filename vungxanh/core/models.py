@@ -90,6 +90,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.verb} {self.target_label}"
 
+    @property
+    def verb_label(self) -> str:
+        from vungxanh.core.verbs import verb_label
+
+        return verb_label(self.verb)
+
 
 class JobQuerySet(RestrictedQuerySet["Job"]):
     def scope_q(self, scope: Scope, action: str) -> Q | None:

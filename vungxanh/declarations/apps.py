@@ -33,6 +33,20 @@ class DeclarationsConfig(AppConfig):
             "order": 18,
         },
     ]
+    audit_verbs = {
+        "end_monitoring": _("End monitoring"),
+        "extend_monitoring": _("Extend monitoring"),
+        "fold_follow_up": _("Follow-up folded into the kept record"),
+        "fold_monitoring": _("Monitoring folded into the kept record"),
+        "publish_form": _("Publish a declaration form"),
+        "raise_follow_up": _("Raise a follow-up"),
+        "record_diary_entry": _("Health diary entry"),
+        "resolve_follow_up": _("Resolve a follow-up"),
+        "show_diary_link": _("Show the diary link"),
+        "start_monitoring": _("Start monitoring"),
+        "submit_declaration": _("Health declaration"),
+        "take_follow_up": _("Take a follow-up"),
+    }
 
     def ready(self) -> None:
         from vungxanh.declarations import panels  # noqa: F401 - registers the person panel

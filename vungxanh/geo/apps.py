@@ -15,3 +15,8 @@ class GeoConfig(AppConfig):
             "order": 800,
         },
     ]
+    audit_verbs = {
+        "create_village": _("Add a village"),
+        "load_units": _("Load administrative units"),
+        "set_population": _("Set population"),
+    }

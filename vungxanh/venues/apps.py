@@ -17,3 +17,18 @@ class VenuesConfig(AppConfig):
             "order": 30,
         },
     ]
+    audit_verbs = {
+        "add_venue_member": _("Add venue staff"),
+        "add_venue_staff": _("Create a venue staff account"),
+        "approve_venue": _("Approve venue"),
+        "check_in": _("Check-in at a venue"),
+        "check_out": _("Check-out from a venue"),
+        "create_checkin_rules": _("Set check-in rules"),
+        "purge_checkins": _("Delete expired check-ins"),
+        "record_checkins": _("Check-ins received"),
+        "register_venue": _("Register venue"),
+        "reissue_qr": _("Reissue QR code"),
+        "set_venue_status": _("Change venue status"),
+        "submit_venue": _("Venue submitted for approval"),
+        "update_venue": _("Update venue"),
+    }

@@ -88,3 +88,69 @@ def test_failed_logins_of_unknown_names_reach_the_province_administrators(client
     # nobody else sees events of no unit
     district = world.user("district_a")
     assert not AuditEvent.objects.restrict(district, "view").filter(unit_path="").exists()
+
+
+def test_audit_pages_name_actions_in_words(client, world):
+    geo_actions.set_population(
+        actor=world.user("province_admin"),
+        unit=world.commune_a,
+        population=9,
+        source="x",
+        year=2021,
+    )
+    client.force_login(world.user("province_admin"))
+    page = client.get("/audit/?verb=set_population").content.decode()
+    assert '<span title="set_population">Cập nhật dân số</span>' in page
+    assert '<option value="set_population" selected>Cập nhật dân số</option>' in page
+    # the action filter offers the actions by name
+    page = client.get("/audit/").content.decode()
+    assert '<option value="login_failed">Đăng nhập sai</option>' in page
+    response = client.get("/audit/?verb=no_such_action")
+    assert response.status_code == 200
+    assert "Không có sự kiện nào phù hợp." in response.content.decode()
+
+
+def _written_verbs() -> dict[str, str]:
+    """Every verb the code writes to the audit log: ``verb="…"`` keywords, and the second
+    argument of the apps' ``*_audit(actor, verb, …)`` helpers ({verb: file})."""
+    import ast
+    from pathlib import Path
+
+    from vungxanh.cases.actions.contacts import TASK_STEPS
+
+    def constants(node: ast.expr, where: str) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            return constants(node.body, where) + constants(node.orelse, where)
+        if isinstance(node, ast.JoinedStr) and ast.unparse(node) == "f'task_{step}'":
+            return [f"task_{step}" for step in TASK_STEPS]
+        if isinstance(node, ast.Name) and node.id in {"verb", "value"}:
+            return []  # a helper passing its own parameter on; its callers are read
+        raise AssertionError(f"{where}: audit verb {ast.unparse(node)} is not a known form")
+
+    root = Path(__file__).resolve().parents[2]
+    verbs: dict[str, str] = {}
+    for path in sorted(root.rglob("*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            where = f"{path.relative_to(root)}:{node.lineno}"
+            found = [kw.value for kw in node.keywords if kw.arg == "verb"]
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name.endswith("_audit") and len(node.args) >= 2:
+                found.append(node.args[1])
+            for expr in found:
+                verbs.update(dict.fromkeys(constants(expr, where), where))
+    return verbs
+
+
+def test_every_audit_verb_the_code_writes_has_a_name():
+    from vungxanh.core.verbs import registered_verbs
+
+    written = _written_verbs()
+    assert {"confirm_case", "task_sampled", "dismiss_contact", "login", "view"} <= set(written)
+    unnamed = {verb: where for verb, where in written.items() if verb not in registered_verbs()}
+    assert unnamed == {}, "name these in their app's AppConfig.audit_verbs"
