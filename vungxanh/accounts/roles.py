@@ -72,6 +72,23 @@ _AREA_WORK = {
     "reports.*",
 }
 
+# What a laboratory's technicians do: receive, pool, run, enter and correct results, keep
+# their laboratory's capacity. Registering laboratories, sampling sites and the testing
+# rules are the health department's (labs.* of the province roles).
+_LAB_WORK = {
+    "labs.view_*",
+    "labs.add_sample",
+    "labs.change_sample",
+    "labs.*_pool",
+    "labs.*_poolmember",
+    "labs.*_run",
+    "labs.*_resultrecord",
+    "labs.*_resultcorrection",
+    "labs.change_samplingtask",
+    "labs.change_laboratory",
+    "labs.report_positive",
+}
+
 ROLE_SPECS: dict[str, RoleSpec] = {
     spec.role.value: spec
     for spec in [
@@ -146,7 +163,7 @@ ROLE_SPECS: dict[str, RoleSpec] = {
         RoleSpec(
             Role.LAB_TECHNICIAN,
             _("Receives samples, builds pools and enters results for one laboratory."),
-            frozenset(_REFERENCE | {"labs.*"}),
+            frozenset(_REFERENCE | _LAB_WORK),
             frozenset({1, 2, 3}),
             facility_kinds=frozenset({"laboratory"}),
             facility_required=True,

@@ -194,3 +194,25 @@ def test_a_laboratory_technician_has_no_say_over_sites_or_rules(client_as, world
     officer = client_as("province_officer")
     assert "Thêm điểm lấy mẫu" in officer.get("/labs/sites/").content.decode()
     assert "Thêm phiên bản mới" in officer.get("/labs/rules/").content.decode()
+
+
+@pytest.mark.parametrize("persona", ["lab_tech", "lab_tech_b", "district_a", "viewer"])
+def test_only_the_province_registers_laboratories(client_as, world, persona):
+    """A technician runs their laboratory; registering another is the health department's."""
+    from vungxanh.geo.models import Facility
+
+    facility = Facility.objects.get(code="T-LAB-B")
+    with pytest.raises(OutOfScope):
+        actions.register_laboratory(
+            actor=world.user(persona), facility=facility, single_capacity=1, pooled_capacity=1
+        )
+    assert not Laboratory.objects.filter(facility=facility).exists()
+    page = client_as(persona).get("/labs/laboratories/")
+    assert "Đăng ký phòng xét nghiệm" not in page.content.decode()
+    actions.register_laboratory(
+        actor=world.user("province_officer"),
+        facility=facility,
+        single_capacity=1,
+        pooled_capacity=1,
+    )
+    assert AuditEvent.objects.filter(verb="register_laboratory").count() == 1
