@@ -19,11 +19,11 @@ from vungxanh.cases.serializers import (
     LandmarkSerializer,
     TracingTaskSerializer,
 )
-from vungxanh.core.api import ScopedReadOnlyViewSet
+from vungxanh.core.api import AuditedReadsMixin, ScopedReadOnlyViewSet
 from vungxanh.core.scoping import require_perm
 
 
-class CaseViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class CaseViewSet(AuditedReadsMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Cases of your area (responsible or residence unit). POST confirms a case through
     the same action as the pages (idempotent for a person with an active case); PATCH
     corrects one through the same action as the edit page."""
@@ -36,6 +36,9 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         return qs.select_related(
             "person", "responsible_unit", "residence_unit", "rule_set"
         ).order_by("-reported_at", "-pk")
+
+    def audit_target(self, obj: Case) -> tuple[Case, str]:
+        return obj, obj.responsible_unit.path
 
     @extend_schema(request=CaseConfirmSerializer, responses={201: CaseSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -54,6 +57,7 @@ class CaseViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data = dict(serializer.validated_data)
         clear_onset = "onset_date" in data and data["onset_date"] is None
         case = actions.update_case(actor=request.user, case=case, clear_onset=clear_onset, **data)
+        self.record_read(case)  # the answer is the whole record
         return Response(CaseSerializer(case).data)
 
 
@@ -68,7 +72,7 @@ class LandmarkViewSet(ScopedReadOnlyViewSet):
         return qs.select_related("case", "venue", "unit").order_by("start", "pk")
 
 
-class TracingTaskViewSet(ScopedReadOnlyViewSet):
+class TracingTaskViewSet(AuditedReadsMixin, ScopedReadOnlyViewSet):
     """Tracing tasks of your communes (and of the cases your unit is responsible for)."""
 
     queryset = TracingTask.objects.all()
@@ -77,6 +81,9 @@ class TracingTaskViewSet(ScopedReadOnlyViewSet):
 
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("person", "unit", "case").order_by("due_at", "pk")
+
+    def audit_target(self, obj: TracingTask) -> tuple[TracingTask, str]:
+        return obj, obj.unit.path
 
 
 class ClusterViewSet(ScopedReadOnlyViewSet):

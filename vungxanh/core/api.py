@@ -8,7 +8,11 @@ from typing import Any, ClassVar
 from django.db.models import Model, QuerySet
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.schemas.inspectors import ViewInspector
+
+from vungxanh.core import audit
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -81,3 +85,38 @@ class ScopedViewSetMixin:
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet[Any]):
     pass
+
+
+class AuditedReadsMixin:
+    """Reads of personal records through the API leave the same trace as their pages: one
+    ``list`` event per page of a list (which list, its filters, how many rows) and one
+    ``view`` event per record opened or returned whole after a change."""
+
+    queryset: QuerySet[Any]
+
+    def audit_target(self, obj: Any) -> tuple[Model, str]:
+        """The record a read of ``obj`` is a read of, and its unit path."""
+        raise NotImplementedError
+
+    def record_read(self, obj: Any) -> None:
+        view: Any = self
+        target, unit_path = self.audit_target(obj)
+        audit.record_view(actor=view.request.user, target=target, unit_path=unit_path)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        data: Any = response.data
+        rows = data.get("results", data) if isinstance(data, dict) else data
+        audit.record(
+            actor=request.user,
+            verb="list",
+            target_label=self.queryset.model._meta.label_lower,
+            extra={"query": request.query_params.urlencode(), "rows": len(rows)},
+        )
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        view: Any = self
+        obj = view.get_object()
+        self.record_read(obj)
+        return Response(view.get_serializer(obj).data)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vungxanh.core import audit
-from vungxanh.core.api import ScopedReadOnlyViewSet, ScopedViewSetMixin
+from vungxanh.core.api import AuditedReadsMixin, ScopedReadOnlyViewSet, ScopedViewSetMixin
 from vungxanh.core.scoping import require_perm
 from vungxanh.declarations import actions
 from vungxanh.declarations.filters import (
@@ -57,26 +56,7 @@ class FormDefinitionViewSet(
         return qs.order_by("kind", "-version")
 
 
-class AuditedListMixin:
-    """Records each page of a list of personal records read through the API (one event
-    per page: which list, with which filters, how many rows)."""
-
-    queryset: QuerySet[Any]
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response: Response = super().list(request, *args, **kwargs)  # type: ignore[misc]
-        data: Any = response.data
-        rows = data.get("results", data) if isinstance(data, dict) else data
-        audit.record(
-            actor=request.user,
-            verb="list",
-            target_label=self.queryset.model._meta.label_lower,
-            extra={"query": request.query_params.urlencode(), "rows": len(rows)},
-        )
-        return response
-
-
-class DeclarationViewSet(AuditedListMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class DeclarationViewSet(AuditedReadsMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Health declarations of people living or staying in your area. Reads are audited."""
 
     queryset = Declaration.objects.all()
@@ -85,12 +65,19 @@ class DeclarationViewSet(AuditedListMixin, mixins.CreateModelMixin, ScopedReadOn
     pagination_class = NoCountPagination
 
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
-        return qs.select_related("person", "unit", "form").order_by("-submitted_at", "-id")
+        # A declaration of your area may name a person the registry holds outside it: the
+        # declaration is yours to read, the person's record (and registry name) is not.
+        visible = Person.objects.restrict(self.request.user, "view").filter(
+            pk=OuterRef("person_id")
+        )
+        return (
+            qs.select_related("person", "unit", "form")
+            .annotate(person_visible=Exists(visible))
+            .order_by("-submitted_at", "-id")
+        )
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        declaration = self.get_object()
-        audit.record_view(actor=request.user, target=declaration, unit_path=declaration.unit.path)
-        return Response(DeclarationSerializer(declaration).data)
+    def audit_target(self, obj: Declaration) -> tuple[Declaration, str]:
+        return obj, obj.unit.path
 
     @extend_schema(
         request=DeclarationCreateSerializer,
@@ -129,17 +116,14 @@ class DeclarationViewSet(AuditedListMixin, mixins.CreateModelMixin, ScopedReadOn
             token=data.get("token"),
             place_code=data.get("place_code", ""),
         )
-        payload = DeclarationSerializer(declaration).data
-        visible = Person.objects.restrict(request.user, "view").filter(pk=declaration.person_id)
-        if not visible.exists():
-            # Identified by the registry outside the caller's area: the declaration is
-            # theirs, the person's record is not (nor the name the registry holds).
-            payload["person"] = None
-            payload["person_name"] = None
-        return Response(payload, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        declaration = self.refine_queryset(Declaration.objects.filter(pk=declaration.pk)).get()
+        return Response(
+            DeclarationSerializer(declaration).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
-class FollowUpViewSet(AuditedListMixin, ScopedReadOnlyViewSet):
+class FollowUpViewSet(AuditedReadsMixin, ScopedReadOnlyViewSet):
     """The follow-up queue of the health stations in your area."""
 
     queryset = FollowUp.objects.all()
@@ -149,13 +133,11 @@ class FollowUpViewSet(AuditedListMixin, ScopedReadOnlyViewSet):
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("person", "unit", "declaration").order_by("-last_seen", "-id")
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        item = self.get_object()
-        audit.record_view(actor=request.user, target=item, unit_path=item.unit.path)
-        return Response(FollowUpSerializer(item).data)
+    def audit_target(self, obj: FollowUp) -> tuple[FollowUp, str]:
+        return obj, obj.unit.path
 
 
-class MonitoringViewSet(AuditedListMixin, ScopedReadOnlyViewSet):
+class MonitoringViewSet(AuditedReadsMixin, ScopedReadOnlyViewSet):
     """People under health monitoring in your area."""
 
     queryset = Monitoring.objects.all()
@@ -165,13 +147,11 @@ class MonitoringViewSet(AuditedListMixin, ScopedReadOnlyViewSet):
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("person", "unit").order_by("ends_on", "id")
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        monitoring = self.get_object()
-        audit.record_view(actor=request.user, target=monitoring, unit_path=monitoring.unit.path)
-        return Response(MonitoringSerializer(monitoring).data)
+    def audit_target(self, obj: Monitoring) -> tuple[Monitoring, str]:
+        return obj, obj.unit.path
 
 
-class DiaryEntryViewSet(AuditedListMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class DiaryEntryViewSet(AuditedReadsMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Daily health diary entries of people monitored in your area."""
 
     queryset = DiaryEntry.objects.all()
@@ -181,10 +161,8 @@ class DiaryEntryViewSet(AuditedListMixin, mixins.CreateModelMixin, ScopedReadOnl
     def refine_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.select_related("monitoring__unit", "person", "form").order_by("-day", "-id")
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        entry = self.get_object()
-        audit.record_view(actor=request.user, target=entry, unit_path=entry.monitoring.unit.path)
-        return Response(DiaryEntrySerializer(entry).data)
+    def audit_target(self, obj: DiaryEntry) -> tuple[DiaryEntry, str]:
+        return obj, obj.monitoring.unit.path
 
     @extend_schema(
         request=DiaryEntryCreateSerializer,

@@ -50,6 +50,13 @@ class DeclarationSerializer(serializers.ModelSerializer[Declaration]):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: Declaration) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if not getattr(instance, "person_visible", True):
+            # Linked to a person outside the reader's area: neither id nor registry name.
+            data["person"] = data["person_name"] = None
+        return data
+
 
 class DeclarationCreateSerializer(serializers.Serializer[Any]):
     """A declaration sent by another system (or a staff app): the person by id, or their

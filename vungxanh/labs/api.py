@@ -16,8 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vungxanh.core import audit
-from vungxanh.core.api import ScopedReadOnlyViewSet
+from vungxanh.core.api import AuditedReadsMixin, ScopedReadOnlyViewSet
 from vungxanh.labs import actions, queries
 from vungxanh.labs.filters import PoolFilter, RunFilter, SampleFilter, SamplingTaskFilter
 from vungxanh.labs.models import Laboratory, Pool, Run, Sample, SamplingTask
@@ -32,6 +31,7 @@ from vungxanh.labs.serializers import (
     SampleSerializer,
     SamplingTaskSerializer,
 )
+from vungxanh.people.models import Person
 
 
 def _enter_result(request: Request, target: Pool | Sample) -> Response:
@@ -70,7 +70,7 @@ class LaboratoryViewSet(ScopedReadOnlyViewSet):
         return qs.select_related("facility__unit")
 
 
-class SampleViewSet(ScopedReadOnlyViewSet):
+class SampleViewSet(AuditedReadsMixin, ScopedReadOnlyViewSet):
     """Samples collected in or of persons living in your area; a laboratory's own samples."""
 
     queryset = Sample.objects.all()
@@ -89,10 +89,8 @@ class SampleViewSet(ScopedReadOnlyViewSet):
             "site",
         ).order_by("priority", "-collected_at", "pk")
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        sample = self.get_object()
-        audit.record_view(actor=request.user, target=sample.person, unit_path=sample.home_unit.path)
-        return Response(self.get_serializer(sample).data)
+    def audit_target(self, obj: Sample) -> tuple[Person, str]:
+        return obj.person, obj.home_unit.path
 
     @extend_schema(request=ResultInputSerializer, responses=None)
     @action(detail=True, methods=["post"])
@@ -152,7 +150,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
         return qs.select_related("lab__facility").order_by("-created_at")
 
 
-class SamplingTaskViewSet(ScopedReadOnlyViewSet):
+class SamplingTaskViewSet(AuditedReadsMixin, ScopedReadOnlyViewSet):
     """Persons to sample again individually, for the commune where they live."""
 
     queryset = SamplingTask.objects.all()
@@ -163,6 +161,9 @@ class SamplingTaskViewSet(ScopedReadOnlyViewSet):
         return qs.select_related("person", "unit", "origin_sample", "pool", "sample").order_by(
             "due_at", "pk"
         )
+
+    def audit_target(self, obj: SamplingTask) -> tuple[Person, str]:
+        return obj.person, obj.unit.path
 
 
 class PlannerViewSet(viewsets.ViewSet):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from vungxanh.core import audit
-from vungxanh.core.api import ScopedReadOnlyViewSet
+from vungxanh.core.api import AuditedReadsMixin, ScopedReadOnlyViewSet
 from vungxanh.core.scoping import require_perm
 from vungxanh.people import actions
 from vungxanh.people.filters import HouseholdFilter, PersonFilter
@@ -80,7 +80,9 @@ class NoCountPagination(PageNumberPagination):
         return response
 
 
-class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
+class PersonViewSet(
+    AuditedReadsMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet
+):
     """Persons living or staying in your area. ``q`` searches a citizen ID, a phone or a
     name with or without diacritics. Reading is recorded in the audit log."""
 
@@ -108,22 +110,10 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         require_perm(request.user, "people.view_person")
-        response = super().list(request, *args, **kwargs)
-        audit.record(
-            actor=request.user,
-            verb="list",
-            target_label="people.person",
-            extra={
-                "query": request.query_params.urlencode(),
-                "rows": len(response.data.get("results", [])),
-            },
-        )
-        return response
+        return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        person = self.get_object()
-        audit.record_view(actor=request.user, target=person, unit_path=person.residence_unit.path)
-        return Response(PersonSerializer(person).data)
+    def audit_target(self, obj: Person) -> tuple[Person, str]:
+        return obj, obj.residence_unit.path
 
     @extend_schema(
         request=PersonWriteSerializer,
@@ -160,7 +150,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         person = actions.update_person(actor=request.user, person=person, **data)
         # The answer is the whole record: a read, recorded as one (a change is also
         # recorded by the action; a PATCH that changes nothing is still a read).
-        audit.record_view(actor=request.user, target=person, unit_path=person.residence_unit.path)
+        self.record_read(person)
         return Response(PersonSerializer(person).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -214,7 +204,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         )
 
 
-class HouseholdViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+class HouseholdViewSet(AuditedReadsMixin, mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Households in your area with their current members."""
 
     queryset = Household.objects.all()
@@ -235,6 +225,9 @@ class HouseholdViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             )
             .order_by("unit__path", "address", "id")
         )
+
+    def audit_target(self, obj: Household) -> tuple[Household, str]:
+        return obj, obj.unit.path
 
     @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

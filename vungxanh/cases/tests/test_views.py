@@ -565,3 +565,18 @@ def test_proposals_and_sources_name_only_cases_the_official_may_open(
     sources = body(client.get(f"/cases/{case_a.public_id}/sources/", HTTP_HX_REQUEST="true"))
     assert "BN1" in sources
     assert "Quán Bia Hơi Hạ Long" in sources
+
+
+def test_api_reads_of_cases_and_tasks_are_audited(api_as, world, scene):
+    case = confirm(scene["a"], onset_date=D)
+    check_in(scene["c"], scene["venue"], at(D, "19:00"), at(D, "19:30"))
+    actions.decide_proposal(actor=SYSTEM, case=case, person=scene["c"], confirm=True)
+    task = TracingTask.objects.get(case=case, person=scene["c"])
+    api = api_as("district_a")
+    assert api.get(f"/api/v1/cases/{case.public_id}/").status_code == 200
+    assert api.get(f"/api/v1/tracing-tasks/{task.public_id}/").status_code == 200
+    assert api.get("/api/v1/tracing-tasks/").json()["count"] == 1
+    viewed = AuditEvent.objects.filter(verb="view", actor=world.user("district_a"))
+    assert {e.target_id for e in viewed} == {str(case.public_id), str(task.public_id)}
+    listed = AuditEvent.objects.get(verb="list", target_label="cases.tracingtask")
+    assert listed.extra["rows"] == 1

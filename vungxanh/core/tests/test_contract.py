@@ -252,3 +252,31 @@ def test_django_admin_is_for_operators_only(client, world):
     response = client.get("/ops/admin/")
     assert response.status_code == 302
     assert "/ops/admin/login/" in response["Location"]
+
+
+def _holds_a_person(model: Any) -> bool:
+    from vungxanh.people.models import Household, Person
+
+    if model in (Person, Household):
+        return True
+    return any(
+        getattr(field, "related_model", None) is Person and not field.auto_created
+        for field in model._meta.get_fields()
+    )
+
+
+def test_api_reads_of_personal_records_are_audited():
+    """Every API list or record naming a person leaves the trace its page leaves."""
+    from vungxanh.api import router
+    from vungxanh.core.api import AuditedReadsMixin
+
+    personal = {
+        prefix: viewset
+        for prefix, viewset, _basename in router.registry
+        if getattr(viewset, "queryset", None) is not None
+        and _holds_a_person(viewset.queryset.model)
+        and (hasattr(viewset, "list") or hasattr(viewset, "retrieve"))  # not upload-only
+    }
+    assert {"persons", "households", "cases", "tracing-tasks", "labs/samples"} <= set(personal)
+    unaudited = sorted(p for p, v in personal.items() if not issubclass(v, AuditedReadsMixin))
+    assert unaudited == []

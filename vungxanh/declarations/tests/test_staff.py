@@ -236,6 +236,12 @@ def test_api_declaring_somebody_of_another_area_does_not_name_them(api_as, world
     assert "Ngô Văn Cường" not in str(payload)
     assert str(head.public_id) not in str(payload)
     assert Declaration.objects.get(public_id=payload["id"]).person == head
+    # nor does reading the declaration back, one by one or in the list
+    again = api_as("commune_b").get(f"/api/v1/declarations/{payload['id']}/").json()
+    listed = api_as("commune_b").get("/api/v1/declarations/").json()["results"]
+    for row in [again, *listed]:
+        assert (row["person"], row["person_name"]) == (None, None)
+        assert "Ngô Văn Cường" not in str(row)
     mine = api_as("commune_a").post(
         "/api/v1/declarations/", data | {"unit": "06649-01"}, format="json"
     )
