@@ -125,20 +125,29 @@ def _rows(header: Sequence[Any], body: Iterable[Sequence[str]]) -> list[Row]:
     return out
 
 
+class CleanedRow(dict[str, Any]):
+    """A row's cleaned values, remembering its row number in the file (for what a later
+    check or the save refuses: the report must name the spreadsheet's row)."""
+
+    def __init__(self, number: int, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.number = number
+
+
 def validate_rows(
     rows: Sequence[Mapping[str, str]],
     make_form: Callable[[Mapping[str, str]], forms.Form],
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[list[dict[str, Any]], list[RowError]]:
+) -> tuple[list[CleanedRow], list[RowError]]:
     """Validate every row; return the cleaned rows and the errors (none applied yet)."""
-    cleaned: list[dict[str, Any]] = []
+    cleaned: list[CleanedRow] = []
     errors: list[RowError] = []
     total = len(rows)
     for index, row in enumerate(rows):
         form = make_form(row)
         number = getattr(row, "number", index + 2)
         if form.is_valid():
-            cleaned.append(form.cleaned_data)
+            cleaned.append(CleanedRow(number, form.cleaned_data))
         else:
             for column, messages in form.errors.items():
                 for message in messages:

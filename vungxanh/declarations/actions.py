@@ -336,6 +336,12 @@ def _close_follow_up(
 # --- monitoring and the diary ----------------------------------------------------------------
 
 
+#: How far from today a monitoring period may start: back to an exposure weeks ago, ahead to
+#: a planned arrival. A date outside is a typing mistake (a year of 1900 or 9999).
+MONITORING_BACKDATE = datetime.timedelta(days=60)
+MONITORING_AHEAD = datetime.timedelta(days=30)
+
+
 @transaction.atomic
 def start_monitoring(
     *,
@@ -358,7 +364,21 @@ def start_monitoring(
     commune = commune_of(place) or place
     require(actor, person, "view")
     require_unit(actor, "declarations.add_monitoring", commune.path)
-    starts_on = starts_on or timezone.localdate()
+    today = timezone.localdate()
+    starts_on = starts_on or today
+    if not today - MONITORING_BACKDATE <= starts_on <= today + MONITORING_AHEAD:
+        raise ValidationError(
+            {
+                "starts_on": _(
+                    "Monitoring starts between %(first)s and %(last)s (a past contact "
+                    "date, or a planned arrival)."
+                )
+                % {
+                    "first": f"{today - MONITORING_BACKDATE:%d/%m/%Y}",
+                    "last": f"{today + MONITORING_AHEAD:%d/%m/%Y}",
+                }
+            }
+        )
     ends_on = starts_on + datetime.timedelta(days=days - 1)
     current = (
         Monitoring.objects.select_for_update()

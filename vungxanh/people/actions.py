@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from vungxanh.core import audit
 from vungxanh.core.scoping import OutOfScope, require, require_unit, scope_of
+from vungxanh.core.text import one_line
 from vungxanh.geo.models import AdminUnit
 from vungxanh.people import duplicates
 from vungxanh.people.identity import (
@@ -417,7 +418,7 @@ def identify_person(
         birth_date=ident.birth_date,
         sex=ident.sex,
         residence_unit=residence_unit,
-        residence_address=" ".join(address.split())[:255],
+        residence_address=one_line(address, 255),
         is_self_declared=True,
         created_by=_actor_user(actor),
     )
@@ -569,7 +570,7 @@ def create_person(
     person = Person(
         cccd=ident.cccd or None,
         cmnd=ident.cmnd,
-        passport=passport.strip(),
+        passport=one_line(passport),
         birth_year=ident.birth_year,
         birth_date=ident.birth_date,
         sex=ident.sex,
@@ -577,11 +578,11 @@ def create_person(
         phone=ident.phone,
         other_phone=ident.other_phone,
         residence_unit=residence_unit,
-        residence_address=" ".join(residence_address.split())[:255],
+        residence_address=one_line(residence_address, 255),
         temporary_unit=temporary_unit,
-        temporary_address=" ".join(temporary_address.split())[:255],
-        occupation=occupation.strip()[:100],
-        workplace=workplace.strip()[:200],
+        temporary_address=one_line(temporary_address, 255),
+        occupation=one_line(occupation, 100),
+        workplace=one_line(workplace, 200),
         comorbidities=_check_codes(comorbidities, Comorbidity.values, "comorbidities"),
         pregnancy_week=pregnancy_week,
         priority_groups=_check_codes(priority_groups, PriorityGroup.values, "priority_groups"),
@@ -688,7 +689,7 @@ def update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
             )
     person.cccd = ident.cccd or None
     person.cmnd = ident.cmnd
-    person.passport = (merged["passport"] or "").strip()
+    person.passport = one_line(merged["passport"])
     person.set_name(ident.full_name)
     person.birth_year = ident.birth_year
     person.birth_date = ident.birth_date
@@ -697,11 +698,11 @@ def update_person(*, actor: Any, person: Person, **fields: Any) -> Person:
     person.phone = ident.phone
     person.other_phone = ident.other_phone
     person.residence_unit = residence
-    person.residence_address = " ".join((merged["residence_address"] or "").split())[:255]
+    person.residence_address = one_line(merged["residence_address"], 255)
     person.temporary_unit = temporary
-    person.temporary_address = " ".join((merged["temporary_address"] or "").split())[:255]
-    person.occupation = (merged["occupation"] or "").strip()[:100]
-    person.workplace = (merged["workplace"] or "").strip()[:200]
+    person.temporary_address = one_line(merged["temporary_address"], 255)
+    person.occupation = one_line(merged["occupation"], 100)
+    person.workplace = one_line(merged["workplace"], 200)
     person.comorbidities = _check_codes(
         merged["comorbidities"] or [], Comorbidity.values, "comorbidities"
     )
@@ -755,7 +756,7 @@ def create_household(
 ) -> Household:
     check_residence(unit, "unit")
     require_unit(actor, "people.add_household", unit.path)
-    household = Household.objects.create(unit=unit, address=" ".join(address.split())[:255])
+    household = Household.objects.create(unit=unit, address=one_line(address, 255))
     audit.record(
         actor=actor,
         verb="create_household",
@@ -773,7 +774,7 @@ def create_household(
 def update_household(*, actor: Any, household: Household, address: str) -> Household:
     household = _household_for_update(actor, household)
     before = {"address": household.address}
-    household.address = " ".join(address.split())[:255]
+    household.address = one_line(address, 255)
     household.save(update_fields=["address", "updated_at"])
     changes = audit.diff(before, {"address": household.address})
     if changes:
@@ -1081,7 +1082,7 @@ def mark_not_duplicate(
     decision, created = NotDuplicate.objects.get_or_create(
         person_a=a,
         person_b=b,
-        defaults={"decided_by": _actor_user(actor), "note": note.strip()[:255]},
+        defaults={"decided_by": _actor_user(actor), "note": one_line(note, 255)},
     )
     DuplicateCandidate.objects.filter(person_a=a, person_b=b).update(
         status=DuplicateCandidate.Status.NOT_DUPLICATE,

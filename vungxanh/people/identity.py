@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from vungxanh.core.text import printable_words
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -360,16 +362,6 @@ def phone_carrier(value: str) -> str:
 _NAME_PART_BREAKS = re.compile("([-'\u2019])")
 
 
-def _words(text: str) -> list[str]:
-    """Whitespace-separated words without control and format characters (zero-width space,
-    BOM, soft hyphen)."""
-    words = (
-        "".join(ch for ch in word if unicodedata.category(ch) not in ("Cc", "Cf"))
-        for word in text.split()
-    )
-    return [word for word in words if word]
-
-
 def _capitalize(word: str) -> str:
     parts = _NAME_PART_BREAKS.split(word)
     return "".join(part[:1].upper() + part[1:].lower() for part in parts)
@@ -377,7 +369,7 @@ def _capitalize(word: str) -> str:
 
 def normalize_name(value: str) -> str:
     """A person's name in NFC, single-spaced, each word capitalised: ``Nguyễn Văn An``."""
-    words = _words(unicodedata.normalize("NFC", value))
+    words = printable_words(unicodedata.normalize("NFC", value))
     return unicodedata.normalize("NFC", " ".join(_capitalize(word) for word in words))
 
 
@@ -389,7 +381,7 @@ def fold_name(value: str) -> str:
     """Lowercase without diacritics (đ → d) and single-spaced, for search and duplicates."""
     decomposed = unicodedata.normalize("NFKD", value)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_words(bare.translate(_FOLD_EXTRA).casefold()))
+    return " ".join(printable_words(bare.translate(_FOLD_EXTRA).casefold()))
 
 
 # --- Chip ID card QR -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from vungxanh.core import audit
 from vungxanh.core.jobs import JobRejected, Progress
 from vungxanh.core.models import Job
 from vungxanh.core.tabular import RowError, TableError, error_report, read_table
+from vungxanh.core.text import sheet_cell
 from vungxanh.people import actions
 from vungxanh.people.filters import PersonFilter
 from vungxanh.people.forms import PersonRowForm, residence_units
@@ -305,20 +306,23 @@ def workbook(persons: Any, progress: Progress | None = None, total: int = 0) -> 
         village, commune = (unit.name, unit.parent.name) if unit.level == 4 else ("", unit.name)
         sheet.append(
             [
-                p.full_name,
-                p.birth_display,
-                str(sexes.get(p.sex, p.sex)),
-                p.cccd or "",
-                ("0" + p.phone[3:]) if p.phone else "",
-                p.residence_address,
-                village,
-                commune,
-                p.household.address if p.household_id else "",
-                str(relations.get(p.relation_to_head, "")) if p.relation_to_head else "",
-                p.occupation,
-                p.workplace,
-                ", ".join(p.comorbidity_labels()),
-                _("yes") if p.is_self_declared else "",
+                sheet_cell(value)
+                for value in [
+                    p.full_name,
+                    p.birth_display,
+                    str(sexes.get(p.sex, p.sex)),
+                    p.cccd or "",
+                    ("0" + p.phone[3:]) if p.phone else "",
+                    p.residence_address,
+                    village,
+                    commune,
+                    p.household.address if p.household_id else "",
+                    str(relations.get(p.relation_to_head, "")) if p.relation_to_head else "",
+                    p.occupation,
+                    p.workplace,
+                    ", ".join(p.comorbidity_labels()),
+                    _("yes") if p.is_self_declared else "",
+                ]
             ]
         )
         if progress is not None and index % 1000 == 0:

@@ -28,6 +28,7 @@ from vungxanh.people.models import Person
 from vungxanh.venues import residents, rules
 from vungxanh.venues.models import (
     LONGEST_STAY_LIMIT_MINUTES,
+    MAX_VENUE_CAPACITY,
     OWN_SCAN,
     VENUE_CODE_RE,
     CheckIn,
@@ -94,6 +95,11 @@ def _check_venue_fields(values: Mapping[str, Any]) -> None:
         errors["default_stay_minutes"] = _(
             "The default stay must be between 1 and %(max)d minutes."
         ) % {"max": max_minutes}
+    capacity = values.get("capacity")
+    if capacity is not None and not 1 <= int(capacity) <= MAX_VENUE_CAPACITY:
+        errors["capacity"] = _("The capacity must be between 1 and %(max)s people.") % {
+            "max": f"{MAX_VENUE_CAPACITY:,}".replace(",", ".")
+        }
     if errors:
         raise ValidationError(errors)
 

@@ -17,7 +17,12 @@ from vungxanh.people.identity import (
     parse_cccd,
 )
 from vungxanh.people.models import Sex
-from vungxanh.venues.models import LONGEST_STAY_LIMIT_MINUTES, Venue, VenueKind
+from vungxanh.venues.models import (
+    LONGEST_STAY_LIMIT_MINUTES,
+    MAX_VENUE_CAPACITY,
+    Venue,
+    VenueKind,
+)
 
 KIND_ALIASES = {
     "cho": VenueKind.MARKET,
@@ -149,7 +154,9 @@ class VenueRegistrationForm(forms.Form):
     route = forms.CharField(
         label=_("Route"), max_length=200, required=False, help_text=_("For passenger vehicles.")
     )
-    capacity = forms.IntegerField(label=_("Capacity (people)"), min_value=1, required=False)
+    capacity = forms.IntegerField(
+        label=_("Capacity (people)"), min_value=1, max_value=MAX_VENUE_CAPACITY, required=False
+    )
     is_indoor = forms.BooleanField(label=_("Indoor"), required=False, initial=True)
     owner_kind = forms.ChoiceField(label=_("Owner type"), choices=Venue.OwnerKind.choices)
     owner_name = forms.CharField(label=_("Owner (business or person)"), max_length=200)
@@ -238,7 +245,9 @@ class VenueRowForm(forms.Form):
         max_value=180,
         required=False,
     )
-    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, required=False)
+    capacity = forms.IntegerField(
+        label=_("Capacity"), min_value=1, max_value=MAX_VENUE_CAPACITY, required=False
+    )
     is_indoor = forms.CharField(label=_("Indoor"), required=False)
     default_stay_minutes = forms.IntegerField(
         label=_("Default stay (minutes)"),

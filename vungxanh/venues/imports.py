@@ -14,7 +14,14 @@ from vungxanh.core import audit
 from vungxanh.core.jobs import JobRejected, Progress
 from vungxanh.core.models import Job
 from vungxanh.core.scoping import path_prefix_q, scope_of
-from vungxanh.core.tabular import TableError, error_report, read_table, validate_rows
+from vungxanh.core.tabular import (
+    CleanedRow,
+    RowError,
+    TableError,
+    error_report,
+    read_table,
+    validate_rows,
+)
 from vungxanh.geo.models import AdminUnit
 from vungxanh.venues import actions
 from vungxanh.venues.forms import VenueRowForm
@@ -93,21 +100,17 @@ def import_venues(job: Job, progress: Progress) -> dict[str, Any]:
     cleaned, errors = validate_rows(
         rows, lambda r: VenueRowForm(r, actor=actor, units=units), progress
     )
-    codes = [row["code"] for row in cleaned if row.get("code")]
+    codes = [r["code"] for r in cleaned if r.get("code")]
     repeated = {c for c in codes if codes.count(c) > 1}
-    if repeated:
-        from vungxanh.core.tabular import RowError
-
-        for index, row in enumerate(cleaned):
-            if row.get("code") in repeated:
-                errors.append(
-                    RowError(
-                        index + 2,
-                        "code",
-                        _("The code %(code)s appears more than once.") % {"code": row["code"]},
-                    )
-                )
+    errors += [
+        RowError(
+            r.number, "code", _("The code %(code)s appears more than once.") % {"code": r["code"]}
+        )
+        for r in cleaned
+        if r.get("code") in repeated
+    ]
     if errors:
+        errors.sort(key=lambda e: e.row)
         raise JobRejected(
             _("%(errors)d errors in %(rows)d rows; nothing was imported.")
             % {"errors": len(errors), "rows": len(rows)},
@@ -117,6 +120,7 @@ def import_venues(job: Job, progress: Progress) -> dict[str, Any]:
         )
     progress(0, len(cleaned), _("Saving…"))
     created = 0
+    row: CleanedRow | None = None  # the row being saved, for the report if it is refused
     try:
         with transaction.atomic():
             for row in cleaned:
@@ -136,7 +140,7 @@ def import_venues(job: Job, progress: Progress) -> dict[str, Any]:
     except ValidationError as exc:
         raise JobRejected(
             _("Row %(row)d: %(error)s Nothing was imported.")
-            % {"row": created + 2, "error": " ".join(exc.messages)}
+            % {"row": row.number if row else 0, "error": " ".join(exc.messages)}
         ) from exc
     job.message = _("%(created)d venues registered.") % {"created": created}
     return {"created": created}

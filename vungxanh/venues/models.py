@@ -25,6 +25,8 @@ VENUE_STAFF_ROLE = "venue_staff"
 #: The longest stay a rule set may allow: "an automatic check-out after the venue kind's
 #: default stay, never more than 8 hours" (the requirement, not a rule officials change).
 LONGEST_STAY_LIMIT_MINUTES = 8 * 60
+#: The largest venue a form accepts (a stadium, an industrial zone); the column is 32-bit.
+MAX_VENUE_CAPACITY = 1_000_000
 #: What a venue code can hold: generated codes use 32 unambiguous characters, imported ones
 #: letters, digits and dashes (stored upper-case). Anything else names no venue.
 VENUE_CODE_RE = re.compile(r"[A-Z0-9-]{3,16}")
@@ -174,7 +176,12 @@ class Venue(PublicIdModel, TimeStampedModel):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    capacity = models.PositiveIntegerField(_("capacity (people)"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity (people)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_VENUE_CAPACITY)],
+    )
     is_indoor = models.BooleanField(_("indoor"), default=True)
     default_stay_minutes = models.PositiveIntegerField(
         _("default stay (minutes)"),

@@ -333,6 +333,16 @@ def test_follow_up_queue(client_as, world, family):
     client.post(f"/declarations/follow-ups/{item.public_id}/take/")
     item.refresh_from_db()
     assert (item.status, item.assigned_to) == ("in_progress", world.user("commune_a"))
+    # a start date no monitoring can have is refused on the page (9999 overflowed)
+    for starts_on in ("9999-12-31", "1900-01-01"):
+        page = client.post(
+            f"/declarations/follow-ups/{item.public_id}/monitor/",
+            {"reason": "arrival", "days": "14", "starts_on": starts_on, "note": "Về từ Hà Nội"},
+        )
+        assert page.status_code == 400  # the follow-up page again, the form with its error
+        assert "Thời gian theo dõi bắt đầu trong khoảng" in body(page)
+        assert 'value="Về từ Hà Nội"' in body(page)
+    assert not Monitoring.objects.filter(person=wife).exists()
     response = client.post(
         f"/declarations/follow-ups/{item.public_id}/monitor/", {"reason": "arrival", "days": "14"}
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import zxingcpp
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
@@ -238,6 +239,12 @@ def test_owners_register_publicly_and_the_commune_approves(client, world):
     }
     bad = client.post("/dang-ky-dia-diem/", {**data, "owner_phone": "0241234567"})
     assert "không phải đầu số của mạng di động" in text(bad)
+    # a capacity beyond any venue is refused on the form, which keeps what was typed
+    bad = client.post("/dang-ky-dia-diem/", {**data, "capacity": "99999999999999999999"})
+    assert bad.status_code == 200
+    assert "nhỏ hơn hoặc bằng với 1000000" in text(bad)
+    assert 'value="Quán phở Hạnh"' in text(bad)
+    assert not Venue.objects.exists()
     response = client.post("/dang-ky-dia-diem/", data)
     assert "đang chờ Phường Hà Khánh duyệt" in text(response)
     venue = Venue.objects.get(name="Quán phở Hạnh")
@@ -395,10 +402,35 @@ def test_excel_import_checks_every_row_first(client_as, world, django_capture_on
     job = Job.objects.latest("created_at")
     assert job.status == Job.Status.SUCCEEDED, job.message
     assert job.result == {"created": 2}
-    market = Venue.objects.get(name="Chợ Hà Khánh")
-    assert market.kind == "market"
-    assert market.owner_phone == "+84912345678"
     assert not Venue.objects.get(name="Nhà văn hóa khu 1").is_indoor
+
+
+def test_import_report_names_the_spreadsheet_rows(
+    client_as, world, django_capture_on_commit_callbacks
+):
+    """Rows refused or blank before a repeated code, or a capacity beyond any venue, do not
+    shift the row numbers the report gives."""
+    lines = [
+        "unit_code,name,kind,code,capacity",
+        "06709,Chợ Ka Long,market,,",  # row 2: another commune's
+        ",,,,",  # row 3: blank
+        "06649,Quán A,restaurant,QA-1,",
+        "06649,Quán B,restaurant,QA-1,",
+        "06649,Sân vận động,other,,3000000000",
+    ]
+    upload = SimpleUploadedFile("venues.csv", "\n".join(lines).encode())
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as("commune_a").post("/venues/import/", {"file": upload})
+    job = Job.objects.latest("created_at")
+    assert job.status == Job.Status.FAILED
+    report = bytes(job.output_data or b"").decode("utf-8-sig").splitlines()
+    assert [line.split(",")[:2] for line in report[1:]] == [
+        ["2", "unit_code"],
+        ["4", "code"],
+        ["5", "code"],
+        ["6", "capacity"],
+    ]
+    assert not Venue.objects.exists()
 
 
 def test_activity_by_unit_counts_only_the_users_area(client_as, world):
