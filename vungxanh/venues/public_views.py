@@ -65,10 +65,10 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 def remembered_person(request: HttpRequest) -> Person | None:
     """The person this device remembers (following merges), or None."""
-    public_id = read_resident_cookie(request.COOKIES.get(RESIDENT_COOKIE))
-    if public_id is None:
+    remembered = read_resident_cookie(request.COOKIES.get(RESIDENT_COOKIE))
+    if remembered is None:
         return None
-    person = Person.objects.filter(public_id=public_id).first()
+    person = Person.objects.filter(public_id=remembered[0]).first()
     hops = 0
     while person is not None and person.merged_into_id is not None and hops < 5:
         person = Person.objects.filter(pk=person.merged_into_id).first()
@@ -303,8 +303,15 @@ def my_card(request: HttpRequest) -> HttpResponse:
         context["form"] = form or ResidentForm(province=_province())
     else:
         now = timezone.now()
+        # Only the visits since this phone remembered them: identifying needs no more than
+        # what is printed on an ID card, which must not open anyone's movements to whoever
+        # holds a copy of it.
+        remembered = read_resident_cookie(request.COOKIES.get(RESIDENT_COOKIE))
+        # (a minute's grace: the check-in that came with the identification is theirs).
+        known_since = (remembered[1] if remembered else now) - datetime.timedelta(minutes=1)
+        since = max(now - datetime.timedelta(days=14), known_since)
         recent = list(
-            CheckIn.objects.filter(person=person, check_in__gte=now - datetime.timedelta(days=14))
+            CheckIn.objects.filter(person=person, check_in__gte=since)
             .select_related("venue")
             .order_by("-check_in")[:50]
         )

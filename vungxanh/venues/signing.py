@@ -10,6 +10,7 @@ old posters useless. Signatures are cut to 128 bits to keep the printed QR small
 from __future__ import annotations
 
 import base64
+import datetime
 import functools
 import hashlib
 import hmac
@@ -164,13 +165,15 @@ def resident_cookie_value(public_id: uuid.UUID) -> str:
     return signing.TimestampSigner(salt=COOKIE_SALT, algorithm="sha256").sign(public_id.hex)
 
 
-def read_resident_cookie(value: str | None) -> uuid.UUID | None:
+def read_resident_cookie(value: str | None) -> tuple[uuid.UUID, datetime.datetime] | None:
+    """The person a device remembers, and since when (the time the cookie was signed)."""
     if not value:
         return None
     try:
         hex_id = signing.TimestampSigner(salt=COOKIE_SALT, algorithm="sha256").unsign(
             value, max_age=RESIDENT_COOKIE_MAX_AGE
         )
-        return uuid.UUID(hex=hex_id)
-    except (signing.BadSignature, ValueError):
+        stamp = signing.b62_decode(value.rsplit(signing.Signer().sep, 2)[1])
+        return uuid.UUID(hex=hex_id), datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC)
+    except (signing.BadSignature, ValueError, IndexError, OverflowError, OSError):
         return None

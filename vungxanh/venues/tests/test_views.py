@@ -209,7 +209,7 @@ def test_my_card_shows_the_personal_qr_and_recent_visits(client, world):
             "birth_year": "1975",
         },
     )
-    make_checkin(venue, person, at=timezone.now() - datetime.timedelta(minutes=5))
+    make_checkin(venue, person, at=timezone.now())
     body = text(client.get("/toi/"))
     assert "Phạm Văn Thẻ" in body
     assert "Siêu thị Hà Khánh" in body
@@ -217,6 +217,25 @@ def test_my_card_shows_the_personal_qr_and_recent_visits(client, world):
     assert data_uri is not None
     client.post("/toi/", {"action": "forget"})
     assert "Hiện mã QR của tôi" in text(client.get("/toi/"))
+
+
+def test_knowing_an_id_card_does_not_open_its_holders_movements(client, world):
+    """Identifying asks for what is printed on an ID card: a phone that identifies as
+    somebody sees only the visits made since, not where that person went before."""
+    person = make_person(world.commune_a, "Phạm Văn Thẻ", birth_year=1975)
+    before = make_venue(world.commune_a, name="Nhà thuốc Cũ")
+    make_checkin(before, person, at=timezone.now() - datetime.timedelta(hours=3))
+    identity = {"cccd": person.cccd, "full_name": "Phạm Văn Thẻ", "birth_year": "1975"}
+    client.post("/toi/", {"action": "identify", **identity})
+    body = text(client.get("/toi/"))
+    assert "Phạm Văn Thẻ" in body
+    assert "Nhà thuốc Cũ" not in body
+    assert "Chỉ hiện các lượt check-in từ khi điện thoại này ghi nhớ bạn." in body
+    after = make_venue(world.commune_a, name="Chợ Mới")
+    make_checkin(after, person, at=timezone.now())
+    body = text(client.get("/toi/"))
+    assert "Chợ Mới" in body
+    assert "Nhà thuốc Cũ" not in body
 
 
 def test_a_tampered_cookie_is_ignored(client, world):
