@@ -158,6 +158,19 @@ def test_create_explains_a_wrong_cccd(client_as, world):
     assert not Person.objects.filter(name_folded="tran thi binh").exists()
 
 
+def an_edited(world, **changes):
+    """The edit form of Nguyễn Văn An as it comes filled in, with ``changes``."""
+    return {
+        "full_name": "Nguyễn Văn An",
+        "birth": "15/03/1985",
+        "sex": "male",
+        "cccd": "022085012345",
+        "phone": "0912345678",
+        "residence_unit": world.village_a.pk,
+        **changes,
+    }
+
+
 def test_edit_changes_and_records_the_diff(client_as, world, an):
     client = client_as("commune_a")
     page = body(client.get(f"/people/{an.public_id}/edit/"))
@@ -167,16 +180,7 @@ def test_edit_changes_and_records_the_diff(client_as, world, an):
     assert (view.actor, view.unit_path) == (world.user("commune_a"), world.village_a.path)
     response = client.post(
         f"/people/{an.public_id}/edit/",
-        {
-            "full_name": "Nguyễn Văn An",
-            "birth": "15/03/1985",
-            "sex": "male",
-            "cccd": "022085012345",
-            "phone": "0912345678",
-            "residence_unit": world.village_a.pk,
-            "occupation": "Thợ mỏ",
-            "comorbidities": ["diabetes"],
-        },
+        an_edited(world, occupation="Thợ mỏ", comorbidities=["diabetes"]),
     )
     assert response.status_code == 302
     an.refresh_from_db()
@@ -411,16 +415,7 @@ def test_invisible_characters_are_dropped_on_entry_and_never_break_an_export(cli
     client = client_as("commune_a")
     response = client.post(
         f"/people/{an.public_id}/edit/",
-        {
-            "full_name": "Nguyễn Văn An",
-            "birth": "15/03/1985",
-            "sex": "male",
-            "cccd": "022085012345",
-            "phone": "0912345678",
-            "residence_unit": world.village_a.pk,
-            "occupation": "Công\x01 nhân\u200b",
-            "workplace": "Mỏ \x1bthan",
-        },
+        an_edited(world, occupation="Công\x01 nhân\u200b", workplace="Mỏ \x1bthan"),
     )
     assert response.status_code == 302
     an.refresh_from_db()
